@@ -1,0 +1,139 @@
+import { createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { isValidZone, parseWindow, type NightWindow } from "./window.js";
+
+/** Settings from the environment, validated once at boot. Secrets stay out of error messages. */
+export interface EnvConfig {
+  appId: number | undefined;
+  privateKey: string | undefined;
+  webhookSecret: string | undefined;
+  webhookPath: string;
+  host: string;
+  port: number;
+  githubBaseUrl: string;
+  gheHost: string | undefined;
+  logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+  redisUrl: string | undefined;
+  ollamaHost: string;
+  label: string;
+  window: NightWindow;
+  windowText: string;
+  timeZone: string;
+  model: string;
+  redisPrefix: string;
+  dataDir: string;
+  gpuSlots: number;
+  intakeConcurrency: number;
+}
+
+/** Why the environment cannot be used: one line per problem, each naming the variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const optionalText = z.string().optional();
+const intIn = (min: number, max: number, what: string) =>
+  z.coerce.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).min(min, { error: `expected ${what}` }).max(max, { error: `expected ${what}` });
+
+const schema = z.object({
+  APP_ID: z.string().regex(/^\d+$/, { error: "expected the numeric App ID from your GitHub App's settings page" }).optional(),
+  PRIVATE_KEY: optionalText,
+  PRIVATE_KEY_PATH: optionalText,
+  WEBHOOK_SECRET: optionalText,
+  WEBHOOK_PATH: z.string().regex(/^\/\S*$/, { error: 'expected a URL path starting with "/", e.g. /api/github/webhooks' }).default("/api/github/webhooks"),
+  HOST: z.string().min(1).default("localhost"),
+  PORT: intIn(0, 65535, "a TCP port number from 0 to 65535").default(3000),
+  GHE_HOST: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, { error: "expected a host name with an optional port, e.g. github.example.com or 127.0.0.1:8080 (no scheme, no path)" }).optional(),
+  GHE_PROTOCOL: z.enum(["https", "http"], { error: 'expected "https" or "http"' }).default("https"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], { error: "expected one of trace, debug, info, warn, error, fatal, silent" }).default("info"),
+  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, { error: "expected a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379" }).optional(),
+  OLLAMA_HOST: z.string().regex(/^https?:\/\/\S+$/, { error: "expected an http:// or https:// URL, e.g. http://127.0.0.1:11434" }).default("http://127.0.0.1:11434"),
+  NIGHTSHIFT_LABEL: z.string().trim().min(1, { error: "expected a label name" }).max(50, { error: "expected a label name of at most 50 characters" }).default("agent-try"),
+  NIGHTSHIFT_WINDOW: z.string().default("22:00-06:00"),
+  NIGHTSHIFT_TZ: z.string().refine(isValidZone, { error: "expected an IANA time zone such as Europe/Berlin or America/New_York" }).default(machineZone()),
+  NIGHTSHIFT_MODEL: z.string().trim().min(1, { error: "expected an Ollama model name, e.g. qwen2.5-coder:7b" }).default("qwen2.5-coder:7b"),
+  NIGHTSHIFT_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: "expected letters, digits, _ or -" }).default("nightshift"),
+  NIGHTSHIFT_DATA_DIR: z.string().min(1).default(".nightshift"),
+  NIGHTSHIFT_GPU_SLOTS: intIn(1, 64, "a whole number of GPU slots from 1 to 64").default(1),
+  NIGHTSHIFT_INTAKE_CONCURRENCY: intIn(1, 256, "a whole number from 1 to 256").default(8),
+});
+
+function machineZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+/** Empty strings count as unset, as in a `.env` file with `KEY=`. */
+function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""));
+}
+
+/** Reads a PEM given inline (with literal "\n" or base64) or from PRIVATE_KEY_PATH; returns the PEM or a problem. */
+function readPrivateKey(inline: string | undefined, path: string | undefined, readFile: (p: string) => string): { pem?: string; problem?: string } {
+  let pem: string;
+  let name = "PRIVATE_KEY";
+  if (inline) {
+    pem = inline.includes("-----BEGIN") ? inline.replace(/\\n/g, "\n") : Buffer.from(inline, "base64").toString("utf8");
+  } else if (path) {
+    name = "PRIVATE_KEY_PATH";
+    try {
+      pem = readFile(path);
+    } catch (error) {
+      return { problem: `PRIVATE_KEY_PATH: cannot read "${path}" (${(error as NodeJS.ErrnoException).code ?? "error"}); point it at the .pem file downloaded from your GitHub App's settings` };
+    }
+  } else {
+    return {};
+  }
+  try {
+    createPrivateKey(pem);
+    return { pem };
+  } catch {
+    return { problem: `${name}: not a valid PEM private key; use the .pem file GitHub generated for your App (inline with \\n for newlines, or base64)` };
+  }
+}
+
+export function loadEnvConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: string) => readFileSync(p, "utf8")): EnvConfig {
+  const parsed = schema.safeParse(withoutEmpty(env));
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+  const raw = parsed.success ? parsed.data : undefined;
+  const window = parseWindow(env.NIGHTSHIFT_WINDOW || "22:00-06:00");
+  if (typeof window === "string") problems.push(`NIGHTSHIFT_WINDOW: ${window}`);
+  const key = readPrivateKey(withoutEmpty(env).PRIVATE_KEY, withoutEmpty(env).PRIVATE_KEY_PATH, readFile);
+  if (key.problem) problems.push(key.problem);
+  if (raw?.APP_ID && !key.pem && !key.problem) problems.push("PRIVATE_KEY: required when APP_ID is set; set PRIVATE_KEY (PEM or base64) or PRIVATE_KEY_PATH (path to the .pem file)");
+  if (raw?.APP_ID && !raw.WEBHOOK_SECRET) problems.push("WEBHOOK_SECRET: required when APP_ID is set; use the webhook secret from your GitHub App's settings");
+  if (problems.length > 0 || !raw || typeof window === "string") throw new ConfigError(problems);
+  return {
+    appId: raw.APP_ID ? Number(raw.APP_ID) : undefined,
+    privateKey: key.pem,
+    webhookSecret: raw.WEBHOOK_SECRET,
+    webhookPath: raw.WEBHOOK_PATH,
+    host: raw.HOST,
+    port: raw.PORT,
+    gheHost: raw.GHE_HOST,
+    githubBaseUrl: raw.GHE_HOST ? `${raw.GHE_PROTOCOL}://${raw.GHE_HOST}/api/v3` : "https://api.github.com",
+    logLevel: raw.LOG_LEVEL,
+    redisUrl: raw.REDIS_URL,
+    ollamaHost: raw.OLLAMA_HOST,
+    label: raw.NIGHTSHIFT_LABEL,
+    window,
+    windowText: env.NIGHTSHIFT_WINDOW || "22:00-06:00",
+    timeZone: raw.NIGHTSHIFT_TZ,
+    model: raw.NIGHTSHIFT_MODEL,
+    redisPrefix: raw.NIGHTSHIFT_REDIS_PREFIX,
+    dataDir: raw.NIGHTSHIFT_DATA_DIR,
+    gpuSlots: raw.NIGHTSHIFT_GPU_SLOTS,
+    intakeConcurrency: raw.NIGHTSHIFT_INTAKE_CONCURRENCY,
+  };
+}
+
+/** The settings a subcommand cannot run without, beyond what `loadEnvConfig` checks. */
+export function requireFor(command: "server" | "worker" | "start", config: EnvConfig): void {
+  const problems: string[] = [];
+  if (command === "server" && !config.appId) problems.push("APP_ID: required for `nightshift server`; register the App first (run `nightshift start` with no APP_ID for the setup page)");
+  if (command !== "start" && !config.redisUrl) problems.push(`REDIS_URL: required for \`nightshift ${command}\`; e.g. redis://127.0.0.1:6379 (only \`nightshift start\` can run a private Redis)`);
+  if (problems.length > 0) throw new ConfigError(problems);
+}

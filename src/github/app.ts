@@ -1,0 +1,109 @@
+import type { ApplicationFunction, Context } from "probot";
+import { withLock } from "../queue/issue-lock.js";
+import { issueKey } from "../queue/keys.js";
+import { cancelRun, queuePosition, runState } from "../queue/run-queue.js";
+import { isBot } from "./is-bot.js";
+import { helpText, parseCommand } from "./parse-command.js";
+import { canWrite } from "./can-write.js";
+import { issueRef, refuseOnce, requestRun, type IntakeDeps, type IssueContext } from "./request-run.js";
+import { upsertStatusComment } from "./status-comment.js";
+import { cancelRequestedText, cancelledText, queuedText } from "./status-text.js";
+
+/**
+ * The GitHub half of Nightshift: the label starts a run, removing it or closing the issue takes a
+ * waiting run out of the queue, and `/agent …` comments retry, cancel, report or explain.
+ */
+export function nightshiftApp(deps: IntakeDeps): ApplicationFunction {
+  return (app) => {
+    app.on("issues.labeled", async (ctx) => {
+      if (ctx.payload.label?.name !== deps.config.label || isBot(ctx.payload.sender)) return;
+      await requestRun(ctx, deps, { requester: ctx.payload.sender.login, trigger: "label", now: false });
+    });
+
+    app.on("issues.unlabeled", async (ctx) => {
+      if (ctx.payload.label?.name !== deps.config.label) return;
+      await cancelWaiting(ctx, deps, `the \`${deps.config.label}\` label was removed by @${ctx.payload.sender.login}`);
+    });
+
+    app.on("issues.closed", async (ctx) => {
+      await cancelWaiting(ctx, deps, "the issue was closed");
+    });
+
+    app.on("issue_comment.created", async (ctx) => {
+      const { comment, issue } = ctx.payload;
+      if (issue.pull_request || isBot(comment.user ?? ctx.payload.sender)) return;
+      const command = parseCommand(comment.body ?? "");
+      if (!command) return;
+      const author = comment.user?.login ?? ctx.payload.sender.login;
+      const react = () => ctx.octokit.rest.reactions.createForIssueComment(ctx.repo({ comment_id: comment.id, content: "+1" as const }));
+      const key = issueKey(ctx.payload.repository.owner.login, ctx.payload.repository.name, issue.number);
+
+      switch (command.kind) {
+        case "help":
+          await ctx.octokit.rest.issues.createComment({ ...issueRef(ctx), body: helpText(deps.config.label) });
+          return;
+        case "unknown":
+          await ctx.octokit.rest.issues.createComment({ ...issueRef(ctx), body: `I don't know \`${command.text.replace(/`/g, "'")}\`.\n\n${helpText(deps.config.label)}` });
+          return;
+        case "status":
+          await react();
+          await refreshStatus(ctx, deps, key);
+          return;
+        case "retry": {
+          if (issue.state === "closed") {
+            await ctx.octokit.rest.issues.createComment({ ...issueRef(ctx), body: "This issue is closed; reopen it before asking Nightshift to retry." });
+            return;
+          }
+          const outcome = await requestRun(ctx, deps, { requester: author, trigger: "retry", now: command.now });
+          if (outcome === "running") {
+            await ctx.octokit.rest.issues.createComment({ ...issueRef(ctx), body: "A Nightshift run for this issue is in progress already; `/agent cancel` stops it." });
+          } else if (outcome !== "refused") {
+            await react();
+          }
+          return;
+        }
+        case "cancel": {
+          if (!(await canWrite(ctx.octokit, ctx.payload.repository.owner.login, ctx.payload.repository.name, author))) {
+            await refuseOnce(ctx, deps, key, author);
+            return;
+          }
+          await react();
+          await withLock(deps.redis, deps.keys.issueLock(key), async () => {
+            const result = await cancelRun(deps.runs, deps.redis, deps.keys, key);
+            const text = result === "requested" ? cancelRequestedText(author) : result === "removed" ? cancelledText(`@${author} cancelled it`) : idleText();
+            await upsertStatusComment(ctx.octokit, deps.redis, deps.keys, issueRef(ctx), key, text);
+          });
+          return;
+        }
+      }
+    });
+  };
+}
+
+async function cancelWaiting(ctx: Context<"issues">, deps: IntakeDeps, reason: string): Promise<void> {
+  const key = issueKey(ctx.payload.repository.owner.login, ctx.payload.repository.name, ctx.payload.issue.number);
+  await withLock(deps.redis, deps.keys.issueLock(key), async () => {
+    const { job, state } = await runState(deps.runs, key);
+    if (!job || (state !== "waiting" && state !== "delayed")) return;
+    await job.remove();
+    await upsertStatusComment(ctx.octokit, deps.redis, deps.keys, issueRef(ctx), key, cancelledText(reason));
+  });
+}
+
+async function refreshStatus(ctx: IssueContext, deps: IntakeDeps, key: string): Promise<void> {
+  await withLock(deps.redis, deps.keys.issueLock(key), async () => {
+    const { job, state } = await runState(deps.runs, key);
+    const now = deps.clock();
+    let text = idleText();
+    if (job && state === "active") text = `**Nightshift: running** — started ${job.processedOn ? new Date(job.processedOn).toISOString() : "just now"}.`;
+    if (job && (state === "waiting" || state === "delayed")) {
+      const position = await queuePosition(deps.runs, key);
+      text = queuedText({ plannedStart: new Date(job.data.plannedStart), now, timeZone: deps.config.timeZone, windowText: deps.config.windowText, position, baseSha: job.data.baseSha, requester: job.data.requester, immediate: state === "waiting" });
+    }
+    await upsertStatusComment(ctx.octokit, deps.redis, deps.keys, issueRef(ctx), key, text);
+  });
+}
+
+function idleText(): string {
+  return "**Nightshift: idle** — nothing is queued or running for this issue.";
+}

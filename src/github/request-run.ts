@@ -1,0 +1,117 @@
+import type { Redis } from "ioredis";
+import type { Context, ProbotOctokit } from "probot";
+import type { EnvConfig } from "../config/env.js";
+import { REPO_CONFIG_FILE, RepoConfigError, parseRepoConfig, repoConfigErrorMarkdown, type RepoConfig } from "../config/repo-config.js";
+import { nextWindowStart } from "../config/window.js";
+import { withLock } from "../queue/issue-lock.js";
+import { issueKey, type RedisKeys } from "../queue/keys.js";
+import type { RunJob } from "../queue/run-job.js";
+import { enqueueRun, queuePosition, runJobId, type RunQueue } from "../queue/run-queue.js";
+import { canWrite } from "./can-write.js";
+import { upsertStatusComment, type IssueRef } from "./status-comment.js";
+import { queuedText, refusalText } from "./status-text.js";
+
+export interface IntakeDeps {
+  config: EnvConfig;
+  runs: RunQueue;
+  redis: Redis;
+  keys: RedisKeys;
+  clock: () => Date;
+}
+
+/** What intake reads of an `issues` or `issue_comment` event's context. */
+export interface IssueContext {
+  octokit: ProbotOctokit;
+  payload: {
+    repository: { name: string; owner: { login: string }; default_branch: string };
+    issue: { number: number; title: string };
+    installation?: { id: number } | undefined;
+  };
+  config: Context["config"];
+}
+
+export function issueRef(ctx: IssueContext): IssueRef {
+  return { owner: ctx.payload.repository.owner.login, repo: ctx.payload.repository.name, issue_number: ctx.payload.issue.number };
+}
+
+export type RequestOutcome = "queued" | "already-queued" | "promoted" | "running" | "refused" | "bad-config";
+
+/**
+ * A writer asked for a run (label or `/agent retry`): check the requester, read and validate the
+ * repository's config, record the default branch's head, and queue at most one run for the issue,
+ * delayed to the next overnight window unless `now`. Safe to call again for the same event.
+ */
+export async function requestRun(ctx: IssueContext, deps: IntakeDeps, request: { requester: string; trigger: RunJob["trigger"]; now: boolean }): Promise<RequestOutcome> {
+  const ref = issueRef(ctx);
+  const { owner, repo, issue_number } = ref;
+  const key = issueKey(owner, repo, issue_number);
+  if (!(await canWrite(ctx.octokit, owner, repo, request.requester))) {
+    await refuseOnce(ctx, deps, key, request.requester);
+    return "refused";
+  }
+  const config = await readRepoConfig(ctx);
+  if (config instanceof RepoConfigError) {
+    await withLock(deps.redis, deps.keys.issueLock(key), () => upsertStatusComment(ctx.octokit, deps.redis, deps.keys, ref, key, repoConfigErrorMarkdown(config)));
+    return "bad-config";
+  }
+  const defaultBranch = ctx.payload.repository.default_branch;
+  const { data: branch } = await ctx.octokit.rest.repos.getBranch({ owner, repo, branch: defaultBranch });
+
+  return withLock(deps.redis, deps.keys.issueLock(key), async () => {
+    const now = deps.clock();
+    const plannedStart = request.now ? now : nextWindowStart(deps.config.window, now, deps.config.timeZone);
+    const data: RunJob = {
+      owner,
+      repo,
+      installationId: ctx.payload.installation!.id,
+      issueNumber: issue_number,
+      issueTitle: ctx.payload.issue.title.slice(0, 256),
+      requester: request.requester,
+      defaultBranch,
+      baseSha: branch.commit.sha,
+      trigger: request.trigger,
+      requestedAt: now.toISOString(),
+      plannedStart: plannedStart.toISOString(),
+      config,
+    };
+    const { job, created } = await enqueueRun(deps.runs, data, now);
+    const state = await job.getState();
+    // A run that was already going is the worker's to report; one we just queued may have started at once.
+    if (!created && state === "active") return "running";
+    let outcome: RequestOutcome = created ? "queued" : "already-queued";
+    if (!created && request.now && state === "delayed") {
+      await job.promote();
+      outcome = "promoted";
+    }
+    const position = await queuePosition(deps.runs, runJobId(data));
+    const start = outcome === "promoted" ? now : new Date(job.data.plannedStart);
+    const text = queuedText({ plannedStart: start, now, timeZone: deps.config.timeZone, windowText: deps.config.windowText, position, baseSha: job.data.baseSha, requester: job.data.requester, immediate: outcome === "promoted" });
+    await upsertStatusComment(ctx.octokit, deps.redis, deps.keys, ref, key, text);
+    return outcome;
+  });
+}
+
+/** The repository's `.github/nightshift.yml`, validated; a problem the maintainer must fix comes back as a value. */
+async function readRepoConfig(ctx: IssueContext): Promise<RepoConfig | RepoConfigError> {
+  try {
+    return parseRepoConfig(await ctx.config(REPO_CONFIG_FILE));
+  } catch (error) {
+    if (error instanceof RepoConfigError) return error;
+    const message = error instanceof Error ? error.message : "";
+    if (!message.startsWith("[@probot/octokit-plugin-config]")) throw error;
+    const cause = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : message.replace("[@probot/octokit-plugin-config] ", "");
+    return new RepoConfigError([`the file could not be read as YAML: ${cause.split("\n")[0]}`], { cause: error });
+  }
+}
+
+/** One polite comment per person and issue; repeating the attempt adds no more. */
+export async function refuseOnce(ctx: IssueContext, deps: IntakeDeps, key: string, login: string): Promise<void> {
+  const first = await deps.redis.set(deps.keys.refusal(key, login), "1", "EX", 30 * 24 * 3600, "NX");
+  if (first !== "OK") return;
+  try {
+    await ctx.octokit.rest.issues.createComment({ ...issueRef(ctx), body: refusalText(login, deps.config.label) });
+  } catch (error) {
+    await deps.redis.del(deps.keys.refusal(key, login));
+    throw error;
+  }
+}

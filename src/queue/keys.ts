@@ -1,0 +1,21 @@
+/** Every Redis key Nightshift writes itself (BullMQ names its own under `${prefix}:${queue}:`). */
+export function redisKeys(prefix: string) {
+  return {
+    delivery: (id: string) => `${prefix}:delivery:${id}`,
+    issueLock: (issueKey: string) => `${prefix}:lock:${issueKey}`,
+    statusComments: `${prefix}:status-comments`,
+    refusal: (issueKey: string, login: string) => `${prefix}:refused:${issueKey}:${login.toLowerCase()}`,
+    cancel: (jobId: string) => `${prefix}:cancel:${jobId}`,
+    run: (runId: string) => `${prefix}:run:${runId}`,
+    runIndex: `${prefix}:runs`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;
+
+export const QUEUE_NAMES = { deliveries: "deliveries", runs: "runs" } as const;
+
+/** One waiting run per issue: the job id is derived from the issue (GitHub names are case-insensitive). */
+export function issueKey(owner: string, repo: string, issue: number): string {
+  return `${owner.toLowerCase()}/${repo.toLowerCase()}#${issue}`;
+}

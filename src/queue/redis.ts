@@ -1,0 +1,27 @@
+import { Redis } from "ioredis";
+
+/** A connection fit for BullMQ workers (blocking commands must not give up on retries). */
+export function connectRedis(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+}
+
+export class RedisPolicyError extends Error {
+  constructor(readonly policy: string) {
+    super(
+      `Redis maxmemory-policy is "${policy}"; Nightshift needs "noeviction" or Redis may silently drop queued jobs. ` +
+        "Fix: run `redis-cli CONFIG SET maxmemory-policy noeviction` and set `maxmemory-policy noeviction` in redis.conf.",
+    );
+    this.name = "RedisPolicyError";
+  }
+}
+
+/** Reads the eviction policy from INFO (works where CONFIG is disabled, as on managed Redis). */
+export async function readMaxmemoryPolicy(redis: Redis): Promise<string> {
+  const info = await redis.info("memory");
+  return /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? "unknown";
+}
+
+export async function assertNoEviction(redis: Redis): Promise<void> {
+  const policy = await readMaxmemoryPolicy(redis);
+  if (policy !== "noeviction") throw new RedisPolicyError(policy);
+}
