@@ -1,21 +1,14 @@
 import type { AddressInfo } from "node:net";
-import { Queue, Worker } from "bullmq";
-import type { Redis } from "ioredis";
+import { Queue } from "bullmq";
 import { pino, type Logger } from "pino";
-import { Probot, ProbotOctokit } from "probot";
 import type { EnvConfig } from "./config/env.js";
-import { nightshiftApp } from "./github/app.js";
 import type { Delivery } from "./github/delivery.js";
 import { createWebhookServer } from "./github/webhook-server.js";
 import { QUEUE_NAMES, redisKeys } from "./queue/keys.js";
 import { connectRedis } from "./queue/redis.js";
-import { openRunQueue } from "./queue/run-queue.js";
 
 export interface ServerDeps {
   config: EnvConfig;
-  /** The Octokit class handlers use; defaults to Probot's (retries, GitHub's write and notification throttling). */
-  Octokit?: typeof ProbotOctokit;
-  clock?: () => Date;
   log?: Logger;
 }
 
@@ -24,45 +17,21 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const DELIVERY_RETENTION_S = 3 * 24 * 3600;
+/** Deliveries that fail are retried with backoff (GitHub outages, rate limits) before they are dropped and logged. */
+export const DELIVERY_JOB_OPTIONS = { attempts: 6, backoff: { type: "exponential", delay: 2_000 }, removeOnComplete: true, removeOnFail: true };
 
 /**
- * The webhook server: HTTP intake that stores deliveries in Redis, and the delivery worker that
- * runs the Probot handlers on them (label intake, comment commands) with the installation token.
+ * The webhook intake: verifies each delivery and stores it in the `deliveries` queue. The handlers
+ * run in the delivery worker (a separate process under `nightshift server` and `start`), so a slow
+ * handler never delays GitHub's 2xx.
  */
-export async function startServer({ config, Octokit, clock = () => new Date(), log = pino({ level: config.logLevel }) }: ServerDeps): Promise<RunningServer> {
-  if (!config.appId || !config.privateKey || !config.webhookSecret || !config.redisUrl) {
-    throw new Error("startServer needs APP_ID, a private key, WEBHOOK_SECRET and REDIS_URL; loadEnvConfig and requireFor check these");
+export async function startServer({ config, log = pino({ level: config.logLevel }) }: ServerDeps): Promise<RunningServer> {
+  if (!config.webhookSecret || !config.redisUrl) {
+    throw new Error("startServer needs WEBHOOK_SECRET and REDIS_URL; loadEnvConfig and requireFor check these");
   }
-  const redis: Redis = connectRedis(config.redisUrl);
-  const keys = redisKeys(config.redisPrefix);
-  const runs = openRunQueue(redis, config.redisPrefix);
-  const deliveries = new Queue<Delivery>(QUEUE_NAMES.deliveries, {
-    connection: redis,
-    prefix: config.redisPrefix,
-    defaultJobOptions: { attempts: 6, backoff: { type: "exponential", delay: 2_000 }, removeOnComplete: true, removeOnFail: true },
-  });
-
-  const probot = new Probot({ appId: config.appId, privateKey: config.privateKey, secret: config.webhookSecret, baseUrl: config.githubBaseUrl, Octokit, log: log.child({ name: "probot" }) });
-  await probot.load(nightshiftApp({ config, runs, redis, keys, clock }));
-
-  const workerRedis = connectRedis(config.redisUrl);
-  const worker = new Worker<Delivery>(
-    QUEUE_NAMES.deliveries,
-    async (job) => {
-      const { id, name, payload } = job.data;
-      await probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]);
-      await redis.set(keys.delivery(id), "1", "EX", DELIVERY_RETENTION_S);
-    },
-    { connection: workerRedis, prefix: config.redisPrefix, concurrency: config.intakeConcurrency },
-  );
-  worker.on("failed", (job, err) => {
-    const final = job && job.attemptsMade >= (job.opts.attempts ?? 1);
-    log[final ? "error" : "warn"]({ delivery: job?.id, event: job?.name, attempt: job?.attemptsMade, err }, final ? "webhook handler failed for good" : "webhook handler failed; will retry");
-  });
-  worker.on("error", (err) => log.error({ err }, "delivery worker error"));
-
-  const http = createWebhookServer({ secret: config.webhookSecret, path: config.webhookPath, label: config.label, deliveries, redis, keys, log });
+  const redis = connectRedis(config.redisUrl, { autoPipeline: true });
+  const deliveries = new Queue<Delivery>(QUEUE_NAMES.deliveries, { connection: redis, prefix: config.redisPrefix, defaultJobOptions: DELIVERY_JOB_OPTIONS });
+  const http = createWebhookServer({ secret: config.webhookSecret, path: config.webhookPath, label: config.label, deliveries, redis, keys: redisKeys(config.redisPrefix), log });
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(config.port, config.host, resolve);
@@ -70,17 +39,13 @@ export async function startServer({ config, Octokit, clock = () => new Date(), l
   const { port } = http.address() as AddressInfo;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   log.info({ url, webhookPath: config.webhookPath }, "nightshift server listening");
-
   return {
     url,
     async close() {
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeAllConnections();
       await closed;
-      await worker.close();
       await deliveries.close();
-      await runs.close();
-      workerRedis.disconnect();
       redis.disconnect();
     },
   };

@@ -74,9 +74,10 @@ describe("nightshift command", () => {
       LOG_LEVEL: "info",
     });
     cleanups.push(() => cli.stop());
-    const out = await cli.waitFor(/server at (http:\S+), worker pid \d+, redis private \(AOF\) at (redis:\S+)/);
-    const [, serverUrl, redisUrl] = /server at (http:\S+), worker pid \d+, redis private \(AOF\) at (redis:\S+)/.exec(out)!;
+    const started = /server at (http:\S+), deliveries worker pid \d+, runs worker pid \d+, redis private \(AOF\) at (redis:\S+)/;
+    const [, serverUrl, redisUrl] = started.exec(await cli.waitFor(started))!;
     await cli.waitFor(/waiting for runs/);
+    await cli.waitFor(/delivery worker handling webhooks/);
 
     const redis = new Redis(redisUrl!, { retryStrategy: () => null, maxRetriesPerRequest: 0 });
     redis.on("error", () => {}); // the test stops this Redis on purpose

@@ -1,18 +1,16 @@
-import { ConfigError, loadEnvConfig, requireFor } from "../config/env.js";
+import { ConfigError, loadEnvConfig } from "../config/env.js";
 import { formatCheck, runDoctor } from "../doctor.js";
 import { EmbeddedRedisError } from "../embedded-redis.js";
 import { RedisPolicyError } from "../queue/redis.js";
-import { startServer } from "../server.js";
-import { runStart } from "./start.js";
-import { onShutdown } from "./on-shutdown.js";
+import { runServe } from "./start.js";
 import { runWorkerProcess } from "./worker-process.js";
 
 const USAGE = `usage: nightshift <command>
 
   start    server and worker in one process tree, for one machine
            (no REDIS_URL: runs a private redis-server; no APP_ID: serves the App setup page)
-  server   webhook server only (needs APP_ID, key, WEBHOOK_SECRET, REDIS_URL)
-  worker   GPU worker only (needs REDIS_URL)
+  server   webhook server and its handler process (needs APP_ID, key, WEBHOOK_SECRET, REDIS_URL)
+  worker   GPU run worker only, one per GPU machine (needs REDIS_URL)
   doctor   checks Redis, the GitHub App, Docker and Ollama; one line per check
 
 Settings come from the environment (and .env); see README.md.`;
@@ -34,17 +32,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   try {
     switch (command) {
       case "start":
-        await runStart(env, io);
+      case "server":
+        await runServe(command, env, io);
         return undefined;
-      case "server": {
-        const config = loadEnvConfig(env);
-        requireFor("server", config);
-        const server = await startServer({ config });
-        onShutdown(() => server.close());
-        return undefined;
-      }
       case "worker":
-        await runWorkerProcess(env);
+        await runWorkerProcess(env, "runs");
+        return undefined;
+      case "delivery-worker":
+        await runWorkerProcess(env, "deliveries");
         return undefined;
       case "doctor": {
         const results = await runDoctor(loadEnvConfig(env), { env });

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,45 +7,37 @@ import { startEmbeddedRedis } from "../embedded-redis.js";
 import { startServer } from "../server.js";
 import type { Io } from "./main.js";
 import { onShutdown } from "./on-shutdown.js";
+import { spawnWorkers } from "./process-tree.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The package root (holds app.yml) from src/cli or dist/src/cli. */
 const packageRoot = [resolve(here, "../.."), resolve(here, "../../..")].find((dir) => existsSync(resolve(dir, "app.yml"))) ?? process.cwd();
 
 /**
- * One machine, one command: a private Redis when REDIS_URL is unset, the webhook server in this
- * process and the worker as a child. With no APP_ID it serves Probot's setup page instead, which
- * registers the App from app.yml and writes APP_ID, the key and the secret to .env.
+ * `nightshift server` (webhook intake + delivery worker) and `nightshift start` (that, plus the run
+ * worker, plus a private Redis when REDIS_URL is unset). With no APP_ID, `start` serves Probot's
+ * setup page instead, which registers the App from app.yml and writes the credentials to .env.
  */
-export async function runStart(env: NodeJS.ProcessEnv, io: Io): Promise<void> {
+export async function runServe(command: "server" | "start", env: NodeJS.ProcessEnv, io: Io): Promise<void> {
   const config = loadEnvConfig(env);
-  requireFor("start", config);
+  requireFor(command, config);
   if (!config.appId) return serveSetupPage(config, env, io);
 
   const redis = config.redisUrl ? undefined : await startEmbeddedRedis(config.dataDir, env);
   const redisUrl = config.redisUrl ?? redis!.url;
   const withRedis: EnvConfig = { ...config, redisUrl };
   const server = await startServer({ config: withRedis });
-  const worker = spawnWorker({ ...env, REDIS_URL: redisUrl });
-  const stopAll = async () => {
-    worker.kill("SIGTERM");
-    await server.close();
-    await new Promise<void>((r) => (worker.exitCode !== null ? r() : worker.once("exit", () => r())));
-    await redis?.stop();
-  };
-  worker.once("exit", (code, signal) => {
-    if (code === 0) return;
-    io.err(`nightshift: the worker exited (${signal ?? `code ${code}`}); stopping so a supervisor can restart everything`);
+  const workers = spawnWorkers(command === "start" ? ["deliveries", "runs"] : ["deliveries"], { ...env, REDIS_URL: redisUrl }, io, () => {
     void stopAll().finally(() => process.exit(1));
   });
+  async function stopAll() {
+    await workers.stop();
+    await server.close();
+    await redis?.stop();
+  }
   onShutdown(stopAll);
-  io.out(`nightshift: server at ${server.url}, worker pid ${worker.pid}, redis ${redis ? "private (AOF) at " + redisUrl : "at REDIS_URL"}`);
-}
-
-function spawnWorker(env: NodeJS.ProcessEnv) {
-  const extension = fileURLToPath(import.meta.url).endsWith(".ts") ? "ts" : "js";
-  const entry = resolve(here, `../../workers/run-worker.${extension}`);
-  return spawn(process.execPath, [...process.execArgv, entry], { env, stdio: "inherit" });
+  const pids = Object.entries(workers.pids).map(([kind, pid]) => `${kind} worker pid ${pid}`).join(", ");
+  io.out(`nightshift: server at ${server.url}, ${pids}, redis ${redis ? `private (AOF) at ${redisUrl}` : "at REDIS_URL"}`);
 }
 
 async function serveSetupPage(config: EnvConfig, env: NodeJS.ProcessEnv, io: Io): Promise<void> {

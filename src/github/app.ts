@@ -97,7 +97,7 @@ async function refreshStatus(ctx: IssueContext, deps: IntakeDeps, key: string): 
     let text = idleText();
     if (job && state === "active") text = `**Nightshift: running** — started ${job.processedOn ? new Date(job.processedOn).toISOString() : "just now"}.`;
     if (job && (state === "waiting" || state === "delayed")) {
-      const position = await queuePosition(deps.runs, key);
+      const position = await queuePosition(deps.runs, deps.redis, key);
       text = queuedText({ plannedStart: new Date(job.data.plannedStart), now, timeZone: deps.config.timeZone, windowText: deps.config.windowText, position, baseSha: job.data.baseSha, requester: job.data.requester, immediate: state === "waiting" });
     }
     await upsertStatusComment(ctx.octokit, deps.redis, deps.keys, issueRef(ctx), key, text);

@@ -8,11 +8,15 @@ export interface Delivery {
 }
 
 const account = z.object({ login: z.string().min(1), type: z.string().optional() });
-const repository = z.object({ name: z.string().min(1), owner: account, default_branch: z.string().min(1) });
+const repository = z.object({ id: z.number().int().optional(), name: z.string().min(1), full_name: z.string().optional(), owner: account, default_branch: z.string().min(1) });
 const installation = z.object({ id: z.number().int().positive() });
-const issue = z.object({ number: z.number().int().positive(), title: z.string(), state: z.string() });
+const issue = z.object({ number: z.number().int().positive(), title: z.string(), state: z.string(), pull_request: z.object({ url: z.string().optional() }).optional() });
 
-/** The fields the handlers read, per event; a delivery without them is refused with a 400 naming the field. */
+/**
+ * The fields the handlers read, per event. A delivery without them is refused with a 400 naming the
+ * field; what is stored is exactly these fields (zod drops the rest), so Redis holds a few hundred
+ * bytes per delivery rather than GitHub's full payload with its megabyte issue bodies.
+ */
 const shapes = {
   issues: z.object({ action: z.string(), issue, repository, installation, sender: account, label: z.object({ name: z.string() }).optional() }),
   issue_comment: z.object({ action: z.string(), issue, repository, installation, sender: account, comment: z.object({ id: z.number().int(), body: z.string(), user: account }) }),
@@ -20,7 +24,7 @@ const shapes = {
 
 export type HandledEvent = keyof typeof shapes;
 
-/** Bodies the handlers never read are cut to this many characters before the delivery is stored. */
+/** Comment bodies are cut to this many characters before the delivery is stored. */
 export const STORED_BODY_LIMIT = 65_536;
 
 export type Triage = { kind: "handle"; delivery: Delivery } | { kind: "ignore"; reason: string } | { kind: "invalid"; problem: string };
@@ -43,7 +47,7 @@ export function triageDelivery(id: string, name: string, payload: unknown, label
     const first = parsed.error.issues[0]!;
     return { kind: "invalid", problem: `payload field "${first.path.join(".")}": ${first.message}` };
   }
-  return { kind: "handle", delivery: { id, name, payload: trimBodies(payload as Record<string, unknown>) } };
+  return { kind: "handle", delivery: { id, name, payload: trimCommentBody(parsed.data) } };
 }
 
 function wantedIssueAction(action: unknown, labelName: unknown, label: string): boolean {
@@ -51,14 +55,8 @@ function wantedIssueAction(action: unknown, labelName: unknown, label: string): 
   return (action === "labeled" || action === "unlabeled") && labelName === label;
 }
 
-/** Issue and comment bodies can be megabytes; handlers read at most the start of a comment, and the worker fetches the issue fresh. */
-function trimBodies(payload: Record<string, unknown>): Record<string, unknown> {
-  const trimmed = { ...payload };
-  for (const field of ["issue", "comment"] as const) {
-    const value = payload[field] as { body?: unknown } | undefined;
-    if (value && typeof value.body === "string" && value.body.length > STORED_BODY_LIMIT) {
-      trimmed[field] = { ...value, body: value.body.slice(0, STORED_BODY_LIMIT) };
-    }
-  }
-  return trimmed;
+/** A comment can be megabytes; commands are read from its start only. */
+function trimCommentBody(payload: Record<string, unknown> & { comment?: { body: string } }): Record<string, unknown> {
+  if (!payload.comment || payload.comment.body.length <= STORED_BODY_LIMIT) return payload;
+  return { ...payload, comment: { ...payload.comment, body: payload.comment.body.slice(0, STORED_BODY_LIMIT) } };
 }

@@ -83,7 +83,7 @@ export async function requestRun(ctx: IssueContext, deps: IntakeDeps, request: {
       await job.promote();
       outcome = "promoted";
     }
-    const position = await queuePosition(deps.runs, runJobId(data));
+    const position = await queuePosition(deps.runs, deps.redis, runJobId(data));
     const start = outcome === "promoted" ? now : new Date(job.data.plannedStart);
     const text = queuedText({ plannedStart: start, now, timeZone: deps.config.timeZone, windowText: deps.config.windowText, position, baseSha: job.data.baseSha, requester: job.data.requester, immediate: outcome === "promoted" });
     await upsertStatusComment(ctx.octokit, deps.redis, deps.keys, ref, key, text);

@@ -94,14 +94,16 @@ function header(req: IncomingMessage, name: string): string | undefined {
 async function readBody(req: IncomingMessage): Promise<string> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > MAX_BODY_BYTES) throw new HttpError(413, `payload over ${MAX_BODY_BYTES} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `payload over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on("end", () => (size > MAX_BODY_BYTES ? reject(new HttpError(413, `payload over ${MAX_BODY_BYTES} bytes`)) : resolve(Buffer.concat(chunks).toString("utf8"))));
+    req.on("error", reject);
+  });
 }
 
 function reply(res: ServerResponse, status: number, body: object): void {

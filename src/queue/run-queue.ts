@@ -59,11 +59,14 @@ export async function cancelRun(queue: RunQueue, redis: Redis, keys: RedisKeys, 
   return "removed";
 }
 
-/** 1-based place among runs not yet started, ordered by when they may start. */
-export async function queuePosition(queue: RunQueue, jobId: string): Promise<number | undefined> {
-  const pending = await queue.getJobs(["waiting", "delayed", "prioritized"]);
-  const readyAt = (j: Job<RunJob>) => Date.parse(j.data.plannedStart);
-  pending.sort((a, b) => readyAt(a) - readyAt(b) || a.timestamp - b.timestamp);
-  const index = pending.findIndex((j) => j.id === jobId);
-  return index < 0 ? undefined : index + 1;
+/**
+ * 1-based place among runs not yet started: every waiting run, then delayed runs in the order they
+ * become due. Reads BullMQ's own keys (the wait list is taken from its right end; the delayed set is
+ * scored by due time), so it costs a few Redis calls however long the queue is.
+ */
+export async function queuePosition(queue: RunQueue, client: Redis, jobId: string): Promise<number | undefined> {
+  const [waiting, index, score] = await Promise.all([client.llen(queue.keys.wait!), client.lpos(queue.keys.wait!, jobId), client.zscore(queue.keys.delayed!, jobId)]);
+  if (index !== null) return waiting - index;
+  if (score === null) return undefined;
+  return waiting + (await client.zcount(queue.keys.delayed!, "-inf", score));
 }

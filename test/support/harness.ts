@@ -1,13 +1,14 @@
 import type { Redis } from "ioredis";
 import { pino } from "pino";
-import { ProbotOctokit } from "probot";
 import { loadEnvConfig, type EnvConfig } from "../../src/config/env.js";
 import { issueKey, redisKeys } from "../../src/queue/keys.js";
 import { openRunQueue, type RunQueue } from "../../src/queue/run-queue.js";
+import { startDeliveryWorker } from "../../src/delivery-worker.js";
 import { startServer, type RunningServer } from "../../src/server.js";
 import { startFakeGitHub, type FakeGitHub } from "./fake-github.js";
 import { appKeyPair } from "./keys.js";
 import { REDIS_URL, connectTestRedis, deletePrefix, uniquePrefix } from "./redis.js";
+import { UnthrottledOctokit } from "./unthrottled-octokit.js";
 import { deliver } from "./webhooks.js";
 
 export const SECRET = "test-webhook-secret";
@@ -59,11 +60,9 @@ export async function startHarness(options: { env?: Record<string, string>; cloc
     ...options.env,
   });
   const redis = await connectTestRedis();
-  // GitHub asks for a second between writes and three between notifying writes, and Octokit retries
-  // a 5xx after 1, 4 and 9 s. The fake has no limits, so tests turn both off to run at loopback speed;
-  // a failing request then fails its delivery, which BullMQ retries.
-  const Octokit = ProbotOctokit.defaults((options: Record<string, any>) => ({ ...options, throttle: { ...options.throttle, enabled: false }, retry: { enabled: false } }));
-  const server = await startServer({ config, Octokit, clock: options.clock, log: pino({ level: "silent" }) });
+  const log = pino({ level: "silent" });
+  const server = await startServer({ config, log });
+  const handlers = await startDeliveryWorker({ config, Octokit: UnthrottledOctokit, clock: options.clock, log });
   const runs = openRunQueue(redis, prefix);
   const keys = redisKeys(prefix);
   const webhookUrl = `${server.url}${config.webhookPath}`;
@@ -90,6 +89,7 @@ export async function startHarness(options: { env?: Record<string, string>; cloc
     runJobId: (issue = 7) => issueKey("acme", "widgets", issue),
     async close() {
       await server.close();
+      await handlers.close();
       await runs.close();
       await github.close();
       await deletePrefix(redis, prefix);
