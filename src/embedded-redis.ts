@@ -25,16 +25,16 @@ export function hasRedisServer(env: NodeJS.ProcessEnv = process.env): boolean {
  * Starts a private Redis for a one-machine install: loopback only, a free port, append-only file
  * under `dataDir` (jobs survive a restart) and `noeviction` (Redis never drops a job to make room).
  */
-export async function startEmbeddedRedis(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<EmbeddedRedis> {
+export async function startEmbeddedRedis(dataDir: string, env: NodeJS.ProcessEnv = process.env, options: { port?: number; extraArgs?: string[] } = {}): Promise<EmbeddedRedis> {
   if (!hasRedisServer(env)) {
     throw new EmbeddedRedisError("REDIS_URL is not set and no `redis-server` is on the PATH; install Redis 7 (Debian: `apt-get install redis-server`) or set REDIS_URL=redis://host:6379");
   }
   const dir = resolve(dataDir, "redis");
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(
     "redis-server",
-    ["--bind", "127.0.0.1", "--port", String(port), "--dir", dir, "--appendonly", "yes", "--save", "", "--maxmemory-policy", "noeviction", "--protected-mode", "yes"],
+    ["--bind", "127.0.0.1", "--port", String(port), "--dir", dir, "--appendonly", "yes", "--save", "", "--maxmemory-policy", "noeviction", "--protected-mode", "yes", ...(options.extraArgs ?? [])],
     { env, stdio: ["ignore", "ignore", "pipe"] },
   );
   const url = `redis://127.0.0.1:${port}`;

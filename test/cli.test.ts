@@ -3,6 +3,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "./support/wait-for.js";
 import { issueKey } from "../src/queue/keys.js";
 import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";
 import { GOOD_CONFIG, HEAD_SHA } from "./support/harness.js";
@@ -87,17 +88,32 @@ describe("nightshift command", () => {
 
     const res = await deliver(`${serverUrl}/api/github/webhooks`, "s3cret", "issues", issuesPayload("labeled", "agent-try"));
     expect(res.status).toBe(202);
-    const runId = await poll(async () => (await redis.zrange("nightshift:runs", "0", "-1"))[0]);
-    const record = await poll(async () => {
+    const runId = await waitFor(async () => (await redis.zrange("nightshift:runs", "0", "-1"))[0]);
+    const record = await waitFor(async () => {
       const r = await redis.hgetall(`nightshift:run:${runId}`);
       return r.endedAt ? r : undefined;
     });
     expect(record).toMatchObject({ jobId: issueKey("acme", "widgets", 7), baseSha: HEAD_SHA, stage: "ended" });
-    await poll(async () => (github.comments.length === 1 ? true : undefined));
+    await waitFor(async () => (github.comments.length === 1 ? true : undefined));
 
     expect(await cli.stop()).toBe(0);
     expect(readdirSync(join(dataDir, "redis")).some((f) => f.startsWith("appendonly"))).toBe(true);
     await expect(redis.ping()).rejects.toThrow();
+  });
+
+  it("stops the whole tree, private Redis included, when a worker process dies", async () => {
+    const github = await fakeRepo();
+    const cli = startCli(["start"], { APP_ID: "1", PRIVATE_KEY: appKeyPair().privateKey, WEBHOOK_SECRET: "s", GHE_HOST: github.host, GHE_PROTOCOL: "http", HOST: "127.0.0.1", PORT: "0", NIGHTSHIFT_DATA_DIR: tempDir(), LOG_LEVEL: "info" });
+    cleanups.push(() => cli.stop());
+    const started = /runs worker pid (\d+), redis private \(AOF\) at (redis:\S+)/;
+    const [, pid, redisUrl] = started.exec(await cli.waitFor(started))!;
+    await cli.waitFor(/waiting for runs/);
+    process.kill(Number(pid), "SIGKILL");
+    expect(await cli.exited()).toBe(1);
+    expect(cli.output()).toContain("the runs worker exited (SIGKILL); stopping so a supervisor can restart everything");
+    const redis = new Redis(redisUrl!, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    redis.on("error", () => {});
+    await expect(redis.connect()).rejects.toThrow();
   });
 
   it("with neither REDIS_URL nor redis-server says how to get one", async () => {
@@ -126,14 +142,3 @@ function freePort(): Promise<number> {
 function decodeEntities(text: string): string {
   return text.replace(/&quot;/g, '"').replace(/&#34;/g, '"').replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&#39;/g, "'");
 }
-
-async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-

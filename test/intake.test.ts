@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "./support/wait-for.js";
 import { HEAD_SHA, SECRET, startHarness, type Harness } from "./support/harness.js";
 import { commentPayload, deliver, examplePayload, issuesPayload } from "./support/webhooks.js";
 
@@ -297,13 +298,3 @@ describe("comment commands", () => {
     expect(h.github.comments).toHaveLength(0);
   });
 });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

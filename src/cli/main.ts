@@ -2,7 +2,7 @@ import { ConfigError, loadEnvConfig } from "../config/env.js";
 import { formatCheck, runDoctor } from "../doctor.js";
 import { EmbeddedRedisError } from "../embedded-redis.js";
 import { RedisPolicyError } from "../queue/redis.js";
-import { runServe } from "./start.js";
+import { runServe } from "./serve.js";
 import { runWorkerProcess } from "./worker-process.js";
 
 const USAGE = `usage: nightshift <command>

@@ -97,6 +97,7 @@ async function readRepoConfig(ctx: IssueContext): Promise<RepoConfig | RepoConfi
     return parseRepoConfig(await ctx.config(REPO_CONFIG_FILE));
   } catch (error) {
     if (error instanceof RepoConfigError) return error;
+    // @probot/octokit-plugin-config has no error class; its errors (bad YAML, bad _extends) carry this prefix.
     const message = error instanceof Error ? error.message : "";
     if (!message.startsWith("[@probot/octokit-plugin-config]")) throw error;
     const cause = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : message.replace("[@probot/octokit-plugin-config] ", "");

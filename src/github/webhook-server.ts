@@ -17,8 +17,6 @@ export interface WebhookServerDeps {
   redis: Redis;
   keys: RedisKeys;
   log: Logger;
-  /** Extra routes (the Probot setup page, later the admin page); return true when handled. */
-  fallback?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean;
 }
 
 class HttpError extends Error {
@@ -56,7 +54,6 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: WebhookSer
     if (req.method !== "POST") throw new HttpError(405, "webhooks are POSTed");
     return reply(res, ...(await receive(req, deps)));
   }
-  if (deps.fallback && (await deps.fallback(req, res))) return;
   throw new HttpError(404, "not found");
 }
 

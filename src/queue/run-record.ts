@@ -1,20 +1,23 @@
 import type { Redis } from "ioredis";
+import { z } from "zod";
 import type { RedisKeys } from "./keys.js";
 
-/** The durable history of one run, shared by every server and worker through Redis. */
-export interface RunRecord {
-  runId: string;
-  jobId: string;
-  issue: string;
-  requester: string;
-  baseSha: string;
-  attempt: number;
-  stage: string;
-  startedAt: string;
-  endedAt?: string;
-  outcome?: string;
-  worker?: string;
-}
+/** The durable history of one run, shared by every server and worker through Redis (a hash of strings). */
+const runRecordSchema = z.object({
+  runId: z.string(),
+  jobId: z.string(),
+  issue: z.string(),
+  requester: z.string(),
+  baseSha: z.string(),
+  attempt: z.coerce.number().int(),
+  stage: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  outcome: z.string().optional(),
+  worker: z.string().optional(),
+});
+
+export type RunRecord = z.infer<typeof runRecordSchema>;
 
 export async function recordRunStarted(redis: Redis, keys: RedisKeys, record: Omit<RunRecord, "endedAt" | "outcome">, now: Date): Promise<void> {
   await redis
@@ -31,8 +34,7 @@ export async function recordRunEnded(redis: Redis, keys: RedisKeys, runId: strin
 
 export async function readRunRecord(redis: Redis, keys: RedisKeys, runId: string): Promise<RunRecord | undefined> {
   const raw = await redis.hgetall(keys.run(runId));
-  if (!raw.runId) return undefined;
-  return { ...raw, attempt: Number(raw.attempt) } as unknown as RunRecord;
+  return raw.runId ? runRecordSchema.parse(raw) : undefined;
 }
 
 export async function listRunIds(redis: Redis, keys: RedisKeys, limit = 100): Promise<string[]> {
