@@ -1,0 +1,185 @@
+import { randomUUID } from "node:crypto";
+import { posix } from "node:path";
+import type Docker from "dockerode";
+import { SandboxError, engineError } from "./errors.js";
+import { PID_DIR, runExec, type ExecOptions, type ExecResult, type KillHooks } from "./exec.js";
+
+export type SandboxPhase = "setup" | "agent";
+
+export interface SandboxLimits {
+  memoryBytes: number;
+  cpus: number;
+  pids: number;
+  tmpBytes: number;
+}
+
+export const DEFAULT_LIMITS: SandboxLimits = { memoryBytes: 2 * 1024 ** 3, cpus: 1, pids: 256, tmpBytes: 512 * 1024 ** 2 };
+
+export const SANDBOX_LABELS = { managed: "nightshift.managed", run: "nightshift.run", phase: "nightshift.phase" } as const;
+export const SANDBOX_UID = "1000:1000";
+export const WORKSPACE = "/workspace";
+
+export interface SandboxOptions {
+  runId: string;
+  /** Host directory holding the checkout; the only host path the container sees. */
+  workspace: string;
+  phase: SandboxPhase;
+  image: string;
+  limits?: Partial<SandboxLimits>;
+}
+
+export interface Sandbox {
+  id: string;
+  runId: string;
+  phase: SandboxPhase;
+  exec(command: string | string[], options?: ExecOptions): Promise<ExecResult>;
+  readFile(path: string, options?: { maxBytes?: number }): Promise<string>;
+  writeFile(path: string, content: string): Promise<void>;
+  listFiles(dir?: string, options?: { maxEntries?: number }): Promise<string[]>;
+  /** `git diff` of the workspace against HEAD, new files included, run inside the container. */
+  diff(options?: { maxBytes?: number }): Promise<string>;
+  destroy(): Promise<void>;
+}
+
+/** The only environment a sandboxed command sees: nothing of the worker's (no tokens, no keys). */
+const BASE_ENV = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/tmp/home", LANG: "C.UTF-8", CI: "true" };
+
+/**
+ * Starts one hardened container for one phase of a run: non-root, read-only root, all capabilities
+ * dropped, no-new-privileges, pids/memory/CPU limits, a size-limited /tmp, the workspace as its
+ * only mount, and no network in the agent phase.
+ */
+export async function createSandbox(docker: Docker, options: SandboxOptions): Promise<Sandbox> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  try {
+    await docker.getImage(options.image).inspect();
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) {
+      throw new SandboxError("image-missing", `sandbox image ${options.image} is not on this Docker engine; build it with \`npm run sandbox:build\``, { cause: error });
+    }
+    throw engineError("engine-unavailable", "cannot reach the Docker engine", error);
+  }
+  let container: Docker.Container;
+  try {
+    container = await docker.createContainer({
+      Image: options.image,
+      Cmd: ["sleep", "infinity"],
+      User: SANDBOX_UID,
+      WorkingDir: WORKSPACE,
+      Env: Object.entries(BASE_ENV).map(([k, v]) => `${k}=${v}`),
+      Labels: { [SANDBOX_LABELS.managed]: "true", [SANDBOX_LABELS.run]: options.runId, [SANDBOX_LABELS.phase]: options.phase },
+      NetworkDisabled: options.phase === "agent",
+      HostConfig: {
+        NetworkMode: options.phase === "agent" ? "none" : "bridge",
+        ReadonlyRootfs: true,
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges:true"],
+        PidsLimit: limits.pids,
+        Memory: limits.memoryBytes,
+        MemorySwap: limits.memoryBytes,
+        NanoCpus: Math.round(limits.cpus * 1e9),
+        Tmpfs: { "/tmp": `rw,nosuid,nodev,size=${limits.tmpBytes}` },
+        Binds: [`${options.workspace}:${WORKSPACE}:rw`],
+        Init: true,
+        IpcMode: "private",
+        AutoRemove: false,
+      },
+    });
+    await container.start();
+  } catch (error) {
+    throw engineError("create-failed", `could not start a ${options.phase} sandbox from ${options.image}`, error);
+  }
+
+  const prepare = () => runExec(container, randomUUID(), ["mkdir", "-p", PID_DIR, BASE_ENV.HOME], { timeoutMs: 10_000 });
+  const hooks: KillHooks = {
+    async killGroup(execId) {
+      await runExec(container, randomUUID(), ["/bin/sh", "-c", `kill -9 -$(cat ${PID_DIR}/${execId}.pid) 2>/dev/null; true`], { timeoutMs: 5_000 });
+    },
+    restart() {
+      restarting ??= (async () => {
+        await container.kill().catch(() => {});
+        await container.start();
+        await prepare();
+      })().finally(() => (restarting = undefined));
+      return restarting;
+    },
+  };
+  // A restart (the last resort against a runaway command) finishes before any other command runs.
+  let restarting: Promise<void> | undefined;
+  const exec = async (command: string | string[], execOptions: ExecOptions = {}) => {
+    await restarting;
+    const result = await runExec(container, randomUUID(), command, { ...execOptions, env: { ...BASE_ENV, ...execOptions.env } }, hooks);
+    await restarting;
+    return result;
+  };
+  await prepare();
+  let oomKills = await readOomKills(exec);
+
+  const sandbox: Sandbox = {
+    id: container.id,
+    runId: options.runId,
+    phase: options.phase,
+    async exec(command, execOptions) {
+      const result = await exec(command, execOptions);
+      let oomKilled = false;
+      if (result.exitCode === 137 && !result.timedOut && !result.aborted) {
+        const now = await readOomKills(exec);
+        oomKilled = now > oomKills;
+        oomKills = now;
+      }
+      return { ...result, oomKilled };
+    },
+    async readFile(path, { maxBytes = 256 * 1024 } = {}) {
+      const result = await exec(["cat", "--", inWorkspace(path)], { maxOutputBytes: maxBytes, timeoutMs: 30_000 });
+      if (result.exitCode !== 0) throw new SandboxError("file", `cannot read ${path}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+      if (result.truncated) throw new SandboxError("file", `${path} is ${result.stdoutBytes} bytes, over the ${maxBytes}-byte limit; read a line range instead`);
+      return result.stdout;
+    },
+    async writeFile(path, content) {
+      const target = inWorkspace(path);
+      const result = await exec(["/bin/sh", "-c", 'mkdir -p -- "$(dirname -- "$1")" && cat > "$1"', "write", target], { stdin: content, timeoutMs: 30_000 });
+      if (result.exitCode !== 0) throw new SandboxError("file", `cannot write ${path}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+    },
+    async listFiles(dir = ".", { maxEntries = 5000 } = {}) {
+      const result = await exec(["/bin/sh", "-c", `find "$1" -path '*/.git' -prune -o -type f -print | head -n ${maxEntries}`, "list", inWorkspace(dir)], { timeoutMs: 30_000 });
+      if (result.exitCode !== 0) throw new SandboxError("file", `cannot list ${dir}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+      return result.stdout.split("\n").filter(Boolean).map((p) => posix.relative(WORKSPACE, p));
+    },
+    async diff({ maxBytes = 1024 * 1024 } = {}) {
+      // Hooks, fsmonitor, external diff drivers and textconv are the repository's code: none runs here.
+      const git = "git -c core.hooksPath=/dev/null -c core.fsmonitor=false";
+      const result = await exec(["/bin/sh", "-c", `${git} add --all --intent-to-add . && ${git} diff --no-ext-diff --no-textconv --binary HEAD`], { maxOutputBytes: maxBytes, timeoutMs: 60_000 });
+      if (result.exitCode !== 0) throw new SandboxError("file", `git diff failed: ${result.stderr.trim().slice(0, 500)}`);
+      if (result.truncated) throw new SandboxError("patch-too-large", `the patch is ${result.stdoutBytes} bytes, over the ${maxBytes}-byte limit`);
+      return result.stdout;
+    },
+    async destroy() {
+      await removeContainer(container);
+    },
+  };
+  return sandbox;
+}
+
+/** Resolves a path against the workspace; paths that climb out of it are refused. */
+export function inWorkspace(path: string): string {
+  const resolved = posix.resolve(WORKSPACE, path);
+  if (resolved !== WORKSPACE && !resolved.startsWith(`${WORKSPACE}/`)) {
+    throw new SandboxError("file", `${path} is outside the workspace; use a path relative to the repository root`);
+  }
+  return resolved;
+}
+
+export async function removeContainer(container: Docker.Container): Promise<void> {
+  try {
+    await container.remove({ force: true, v: true });
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== 404 && status !== 409) throw engineError("exec-failed", "could not remove the sandbox container", error);
+  }
+}
+
+/** The cgroup's count of out-of-memory kills (cgroup v2 memory.events, or v1 memory.oom_control). */
+async function readOomKills(exec: (c: string[], o?: ExecOptions) => Promise<{ stdout: string }>): Promise<number> {
+  const { stdout } = await exec(["/bin/sh", "-c", "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null"], { timeoutMs: 10_000 });
+  return Number(/^oom_kill (\d+)/m.exec(stdout)?.[1] ?? 0);
+}

@@ -1,0 +1,72 @@
+import { chmodSync, chownSync, lchownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { simpleGit } from "simple-git";
+
+export interface CloneOptions {
+  /** HTTPS clone URL with no credentials in it. */
+  url: string;
+  /** Installation token; sent as an HTTP header for this one command, never written anywhere. */
+  token?: string;
+  /** Commit to check out (the base SHA recorded at trigger time). */
+  sha: string;
+  /** Parent directory for workspaces; default the OS temp dir. */
+  root?: string;
+}
+
+/**
+ * Clones on the host into a fresh directory the sandbox user can write, with the token in an
+ * `http.extraHeader` given on the command line (so not in the URL, `.git/config` or the environment
+ * of anything later), hooks disabled, and the commit checked out detached. The host runs git here
+ * only before any container has touched the directory.
+ */
+export async function cloneWorkspace(options: CloneOptions): Promise<string> {
+  const dir = mkdtempSync(join(options.root ?? tmpdir(), "nightshift-ws-"));
+  const config = ["core.hooksPath=/dev/null", "protocol.file.allow=always"];
+  const secrets = options.token ? [options.token, Buffer.from(`x-access-token:${options.token}`).toString("base64")] : [];
+  if (secrets[1]) config.push(`http.extraHeader=Authorization: basic ${secrets[1]}`);
+  // simple-git guards against injected config; these two values are ours and make the clone safer.
+  const git = simpleGit({ baseDir: dir, config, allowEnvironment: ["GIT_TERMINAL_PROMPT"], unsafe: { allowUnsafeHooksPath: true, allowUnsafeProtocolOverride: true } }).env({ GIT_TERMINAL_PROMPT: "0", PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir });
+  try {
+    await git.clone(options.url, dir, ["--no-checkout", "--quiet"]);
+    await git.checkout(["--quiet", "--detach", options.sha]);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw redact(error, secrets);
+  }
+  handToSandboxUser(dir);
+  return dir;
+}
+
+/** The container runs as uid 1000: give it the tree (as root), or let anyone write it (as another user). */
+function handToSandboxUser(dir: string): void {
+  const uid = process.getuid?.() ?? 1000;
+  const walk = (path: string) => {
+    if (uid === 0) chownSync(path, 1000, 1000);
+    else if (uid !== 1000) chmodSync(path, 0o777);
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      const child = join(path, entry.name);
+      if (entry.isDirectory()) walk(child);
+      // A repository may hold a link to /etc/passwd: change the link itself, never what it points at.
+      else if (entry.isSymbolicLink()) {
+        if (uid === 0) lchownSync(child, 1000, 1000);
+      } else if (entry.isFile()) {
+        if (uid === 0) chownSync(child, 1000, 1000);
+        else if (uid !== 1000) chmodSync(child, 0o666);
+      }
+    }
+  };
+  walk(dir);
+}
+
+/** Removes a workspace without following any link a container may have left in it. */
+export function removeWorkspace(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Git's error text can echo its command line; the token (raw or in the header) never leaves in it. */
+function redact(error: unknown, secrets: string[]): Error {
+  let message = (error as Error).message ?? String(error);
+  for (const secret of secrets) message = message.split(secret).join("***");
+  return new Error(`git clone failed: ${message}`);
+}
