@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { Worker, type Job } from "bullmq";
+import Docker from "dockerode";
 import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import type { EnvConfig } from "./config/env.js";
@@ -7,6 +8,8 @@ import { QUEUE_NAMES, redisKeys, type RedisKeys } from "./queue/keys.js";
 import { assertNoEviction, connectRedis } from "./queue/redis.js";
 import type { RunJob } from "./queue/run-job.js";
 import { recordRunEnded, recordRunStarted } from "./queue/run-record.js";
+import { openRunQueue, type RunQueue } from "./queue/run-queue.js";
+import { reapOrphans } from "./sandbox/reaper.js";
 
 /** What a worker does with a run once it starts; returns the outcome stored in the run record. */
 export type RunPipeline = (run: { runId: string; job: Job<RunJob>; signal: AbortSignal; redis: Redis; keys: RedisKeys }) => Promise<string>;
@@ -19,6 +22,7 @@ export const recordOnlyPipeline: RunPipeline = async () => "recorded (no pipelin
 
 export interface WorkerDeps {
   config: EnvConfig;
+  docker?: Docker;
   pipeline?: RunPipeline;
   clock?: () => Date;
   log?: Logger;
@@ -33,7 +37,14 @@ export function runIdFor(job: Job<RunJob>): string {
   return `${job.id}@${job.timestamp}`;
 }
 
-export async function startRunWorker({ config, pipeline = recordOnlyPipeline, clock = () => new Date(), log = pino({ level: config.logLevel }) }: WorkerDeps): Promise<RunningWorker> {
+/** Whether the run a sandbox container is labelled with is still held by a worker (its job is active). */
+export async function isRunActive(runs: RunQueue, runId: string): Promise<boolean> {
+  const at = runId.lastIndexOf("@");
+  const job = at > 0 ? await runs.getJob(runId.slice(0, at)) : undefined;
+  return !!job && String(job.timestamp) === runId.slice(at + 1) && (await job.getState()) === "active";
+}
+
+export async function startRunWorker({ config, docker = new Docker(), pipeline = recordOnlyPipeline, clock = () => new Date(), log = pino({ level: config.logLevel }) }: WorkerDeps): Promise<RunningWorker> {
   if (!config.redisUrl) throw new Error("startRunWorker needs REDIS_URL; requireFor checks it");
   const redis = connectRedis(config.redisUrl);
   try {
@@ -43,6 +54,13 @@ export async function startRunWorker({ config, pipeline = recordOnlyPipeline, cl
     throw error;
   }
   const keys = redisKeys(config.redisPrefix);
+  const runs = openRunQueue(redis, config.redisPrefix);
+  try {
+    const reaped = await reapOrphans(docker, config.redisPrefix, (runId) => isRunActive(runs, runId));
+    if (reaped.length > 0) log.warn({ containers: reaped.length }, "removed sandbox containers left by runs that are gone");
+  } catch (error) {
+    log.warn({ err: error }, "could not look for orphaned sandboxes; is the Docker engine running? (`nightshift doctor`)");
+  }
   const workerName = `${hostname()}:${process.pid}`;
   const controller = new AbortController();
   const workerRedis = connectRedis(config.redisUrl);
@@ -67,6 +85,7 @@ export async function startRunWorker({ config, pipeline = recordOnlyPipeline, cl
     async close() {
       controller.abort();
       await worker.close();
+      await runs.close();
       workerRedis.disconnect();
       redis.disconnect();
     },

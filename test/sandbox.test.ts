@@ -8,6 +8,7 @@ import { SANDBOX_LABELS, createSandbox, type Sandbox } from "../src/sandbox/sand
 import { cloneWorkspace, removeWorkspace } from "../src/sandbox/workspace.js";
 import { SANDBOX_IMAGE, fixtureRepo, requireDocker } from "./support/docker.js";
 
+const NAMESPACE = `nstest-sandbox-${process.pid}`;
 const TOKEN = "ghs_SuperSecretInstallationToken0123456789";
 let docker: Docker;
 let repo: { path: string; sha: string };
@@ -20,7 +21,7 @@ beforeAll(async () => {
   // The worker process holds a token; nothing of its environment may reach a container.
   process.env.GITHUB_TOKEN = TOKEN;
   workspace = await cloneWorkspace({ url: `file://${repo.path}`, token: TOKEN, sha: repo.sha });
-  sandbox = await createSandbox(docker, { runId: "sandbox-test", workspace, phase: "agent", image: SANDBOX_IMAGE, limits: { memoryBytes: 256 * 1024 ** 2, pids: 128, tmpBytes: 32 * 1024 ** 2 } });
+  sandbox = await createSandbox(docker, { runId: "sandbox-test", workspace, namespace: NAMESPACE, phase: "agent", image: SANDBOX_IMAGE, limits: { memoryBytes: 256 * 1024 ** 2, pids: 128, tmpBytes: 32 * 1024 ** 2 } });
 }, 60_000);
 
 afterAll(async () => {
@@ -191,7 +192,7 @@ print("\\n".join(results))`;
 
 describe("sandbox lifecycle", () => {
   it("the setup phase has a network interface; the agent phase has none", async () => {
-    const setup = await createSandbox(docker, { runId: "sandbox-test-setup", workspace, phase: "setup", image: SANDBOX_IMAGE });
+    const setup = await createSandbox(docker, { runId: "sandbox-test-setup", workspace, namespace: NAMESPACE, phase: "setup", image: SANDBOX_IMAGE });
     try {
       expect((await docker.getContainer(setup.id).inspect()).HostConfig.NetworkMode).toBe("bridge");
       expect((await setup.exec("cat /proc/net/dev")).stdout).toMatch(/eth0/);
@@ -202,10 +203,10 @@ describe("sandbox lifecycle", () => {
   });
 
   it("reaps containers whose run is gone and keeps the live ones", async () => {
-    const dead = await createSandbox(docker, { runId: "reaper-dead", workspace, phase: "agent", image: SANDBOX_IMAGE });
-    const live = await createSandbox(docker, { runId: "reaper-live", workspace, phase: "agent", image: SANDBOX_IMAGE });
+    const dead = await createSandbox(docker, { runId: "reaper-dead", workspace, namespace: NAMESPACE, phase: "agent", image: SANDBOX_IMAGE });
+    const live = await createSandbox(docker, { runId: "reaper-live", workspace, namespace: NAMESPACE, phase: "agent", image: SANDBOX_IMAGE });
     try {
-      const reaped = await reapOrphans(docker, async (runId) => runId !== "reaper-dead");
+      const reaped = await reapOrphans(docker, NAMESPACE, async (runId) => runId !== "reaper-dead");
       expect(reaped).toContain(dead.id);
       expect(reaped).not.toContain(live.id);
       await expect(docker.getContainer(dead.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
@@ -217,8 +218,8 @@ describe("sandbox lifecycle", () => {
   });
 
   it("fails with typed errors when the image or the engine is missing", async () => {
-    await expect(createSandbox(docker, { runId: "x", workspace, phase: "agent", image: "nightshift-no-such-image:1" })).rejects.toMatchObject({ kind: "image-missing", message: expect.stringContaining("npm run sandbox:build") });
+    await expect(createSandbox(docker, { runId: "x", workspace, namespace: NAMESPACE, phase: "agent", image: "nightshift-no-such-image:1" })).rejects.toMatchObject({ kind: "image-missing", message: expect.stringContaining("npm run sandbox:build") });
     const gone = new Docker({ socketPath: "/nonexistent/docker.sock" });
-    await expect(createSandbox(gone, { runId: "x", workspace, phase: "agent", image: SANDBOX_IMAGE })).rejects.toMatchObject({ kind: "engine-unavailable" });
+    await expect(createSandbox(gone, { runId: "x", workspace, namespace: NAMESPACE, phase: "agent", image: SANDBOX_IMAGE })).rejects.toMatchObject({ kind: "engine-unavailable" });
   });
 });

@@ -6,10 +6,10 @@ import { engineError } from "./errors.js";
  * Removes sandbox containers whose run is gone (its worker died, or a destroy was missed). Workers
  * call it at start; `isRunAlive` asks the queue whether the run a container belongs to is still held.
  */
-export async function reapOrphans(docker: Docker, isRunAlive: (runId: string) => Promise<boolean>): Promise<string[]> {
+export async function reapOrphans(docker: Docker, namespace: string, isRunAlive: (runId: string) => Promise<boolean>): Promise<string[]> {
   let containers: Docker.ContainerInfo[];
   try {
-    containers = await docker.listContainers({ all: true, filters: { label: [`${SANDBOX_LABELS.managed}=true`] } });
+    containers = await docker.listContainers({ all: true, filters: { label: [`${SANDBOX_LABELS.managed}=true`, `${SANDBOX_LABELS.namespace}=${namespace}`] } });
   } catch (error) {
     throw engineError("engine-unavailable", "cannot list sandbox containers", error);
   }

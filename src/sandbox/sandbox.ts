@@ -15,12 +15,14 @@ export interface SandboxLimits {
 
 export const DEFAULT_LIMITS: SandboxLimits = { memoryBytes: 2 * 1024 ** 3, cpus: 1, pids: 256, tmpBytes: 512 * 1024 ** 2 };
 
-export const SANDBOX_LABELS = { managed: "nightshift.managed", run: "nightshift.run", phase: "nightshift.phase" } as const;
+export const SANDBOX_LABELS = { managed: "nightshift.managed", namespace: "nightshift.namespace", run: "nightshift.run", phase: "nightshift.phase" } as const;
 export const SANDBOX_UID = "1000:1000";
 export const WORKSPACE = "/workspace";
 
 export interface SandboxOptions {
   runId: string;
+  /** Which Nightshift installation owns it (its Redis prefix): a reaper only touches its own. */
+  namespace: string;
   /** Host directory holding the checkout; the only host path the container sees. */
   workspace: string;
   phase: SandboxPhase;
@@ -67,7 +69,7 @@ export async function createSandbox(docker: Docker, options: SandboxOptions): Pr
       User: SANDBOX_UID,
       WorkingDir: WORKSPACE,
       Env: Object.entries(BASE_ENV).map(([k, v]) => `${k}=${v}`),
-      Labels: { [SANDBOX_LABELS.managed]: "true", [SANDBOX_LABELS.run]: options.runId, [SANDBOX_LABELS.phase]: options.phase },
+      Labels: { [SANDBOX_LABELS.managed]: "true", [SANDBOX_LABELS.namespace]: options.namespace, [SANDBOX_LABELS.run]: options.runId, [SANDBOX_LABELS.phase]: options.phase },
       NetworkDisabled: options.phase === "agent",
       HostConfig: {
         NetworkMode: options.phase === "agent" ? "none" : "bridge",
