@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { posix } from "node:path";
 import type Docker from "dockerode";
 import { SandboxError, engineError } from "./errors.js";
-import { PID_DIR, runExec, type ExecOptions, type ExecResult, type KillHooks } from "./exec.js";
+import { replyText, runExec, type ExecOptions, type ExecResult } from "./exec.js";
+import { connectExecutor, executorCommand, type ExecutorConnection } from "./executor-client.js";
 
 export type SandboxPhase = "setup" | "agent";
 
@@ -65,12 +65,18 @@ export async function createSandbox(docker: Docker, options: SandboxOptions): Pr
   try {
     container = await docker.createContainer({
       Image: options.image,
-      Cmd: ["sleep", "infinity"],
+      Cmd: executorCommand(),
       User: SANDBOX_UID,
       WorkingDir: WORKSPACE,
       Env: Object.entries(BASE_ENV).map(([k, v]) => `${k}=${v}`),
       Labels: { [SANDBOX_LABELS.managed]: "true", [SANDBOX_LABELS.namespace]: options.namespace, [SANDBOX_LABELS.run]: options.runId, [SANDBOX_LABELS.phase]: options.phase },
       NetworkDisabled: options.phase === "agent",
+      OpenStdin: true,
+      StdinOnce: false,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
       HostConfig: {
         NetworkMode: options.phase === "agent" ? "none" : "bridge",
         ReadonlyRootfs: true,
@@ -87,50 +93,58 @@ export async function createSandbox(docker: Docker, options: SandboxOptions): Pr
         AutoRemove: false,
       },
     });
-    await container.start();
   } catch (error) {
-    throw engineError("create-failed", `could not start a ${options.phase} sandbox from ${options.image}`, error);
+    throw engineError("create-failed", `could not create a ${options.phase} sandbox from ${options.image}`, error);
   }
 
-  const prepare = () => runExec(container, randomUUID(), ["mkdir", "-p", PID_DIR, BASE_ENV.HOME], { timeoutMs: 10_000 });
-  const hooks: KillHooks = {
-    async killGroup(execId) {
-      await runExec(container, randomUUID(), ["/bin/sh", "-c", `kill -9 -$(cat ${PID_DIR}/${execId}.pid) 2>/dev/null; true`], { timeoutMs: 5_000 });
-    },
-    restart() {
-      restarting ??= (async () => {
-        await container.kill().catch(() => {});
-        await container.start();
-        await prepare();
-      })().finally(() => (restarting = undefined));
-      return restarting;
-    },
-  };
-  // A restart (the last resort against a runaway command) finishes before any other command runs.
+  const connect = () => connectExecutor(container, () => container.start());
+  let connection: ExecutorConnection;
+  try {
+    connection = await connect();
+  } catch (error) {
+    await removeContainer(container).catch(() => {});
+    throw error;
+  }
+  let oomKills = connection.oomKills;
+  // A restart (the last resort against a wedged sandbox) finishes before any other command runs.
   let restarting: Promise<void> | undefined;
-  const exec = async (command: string | string[], execOptions: ExecOptions = {}) => {
+  const restart = () =>
+    (restarting ??= (async () => {
+      connection.close();
+      await container.kill().catch(() => {});
+      await container.wait().catch(() => {});
+      connection = await connect();
+      oomKills = connection.oomKills;
+    })().finally(() => (restarting = undefined)));
+
+  const exec = async (command: string | string[], execOptions: ExecOptions = {}): Promise<ExecResult> => {
     await restarting;
-    const result = await runExec(container, randomUUID(), command, { ...execOptions, env: { ...BASE_ENV, ...execOptions.env } }, hooks);
+    if (!connection.alive()) await restart();
+    const reply = await runExec(connection, command, { ...execOptions, env: { ...BASE_ENV, ...execOptions.env } }, restart);
     await restarting;
-    return result;
+    const stdout = replyText(reply.stdout);
+    const stderr = replyText(reply.stderr);
+    const oomKilled = reply.exit === 137 && !reply.timedOut && !reply.aborted && reply.oomKills > oomKills;
+    if (reply.oomKills >= 0) oomKills = reply.oomKills;
+    return {
+      exitCode: reply.exit,
+      stdout: stdout.text,
+      stderr: stderr.text,
+      truncated: stdout.truncated || stderr.truncated,
+      stdoutBytes: stdout.total,
+      stderrBytes: stderr.total,
+      timedOut: reply.timedOut,
+      aborted: reply.aborted,
+      oomKilled,
+      durationMs: reply.durationMs,
+    };
   };
-  await prepare();
-  let oomKills = await readOomKills(exec);
 
   const sandbox: Sandbox = {
     id: container.id,
     runId: options.runId,
     phase: options.phase,
-    async exec(command, execOptions) {
-      const result = await exec(command, execOptions);
-      let oomKilled = false;
-      if (result.exitCode === 137 && !result.timedOut && !result.aborted) {
-        const now = await readOomKills(exec);
-        oomKilled = now > oomKills;
-        oomKills = now;
-      }
-      return { ...result, oomKilled };
-    },
+    exec,
     async readFile(path, { maxBytes = 256 * 1024 } = {}) {
       const result = await exec(["cat", "--", inWorkspace(path)], { maxOutputBytes: maxBytes, timeoutMs: 30_000 });
       if (result.exitCode !== 0) throw new SandboxError("file", `cannot read ${path}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
@@ -156,6 +170,7 @@ export async function createSandbox(docker: Docker, options: SandboxOptions): Pr
       return result.stdout;
     },
     async destroy() {
+      connection.close();
       await removeContainer(container);
     },
   };
@@ -178,10 +193,4 @@ export async function removeContainer(container: Docker.Container): Promise<void
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== 404 && status !== 409) throw engineError("exec-failed", "could not remove the sandbox container", error);
   }
-}
-
-/** The cgroup's count of out-of-memory kills (cgroup v2 memory.events, or v1 memory.oom_control). */
-async function readOomKills(exec: (c: string[], o?: ExecOptions) => Promise<{ stdout: string }>): Promise<number> {
-  const { stdout } = await exec(["/bin/sh", "-c", "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null"], { timeoutMs: 10_000 });
-  return Number(/^oom_kill (\d+)/m.exec(stdout)?.[1] ?? 0);
 }
