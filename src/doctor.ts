@@ -19,7 +19,7 @@ export interface CheckResult {
 export interface DoctorDeps {
   env?: NodeJS.ProcessEnv;
   fetch?: typeof globalThis.fetch;
-  docker?: Pick<Docker, "version">;
+  docker?: Pick<Docker, "version" | "getImage">;
   manifestPath?: string;
   timeoutMs?: number;
 }
@@ -88,15 +88,21 @@ function missingPermissions(granted: Record<string, string>, events: string[], m
   return missing;
 }
 
-async function checkDocker(_config: EnvConfig, deps: DoctorDeps): Promise<CheckResult> {
+async function checkDocker(config: EnvConfig, deps: DoctorDeps): Promise<CheckResult> {
   const docker = deps.docker ?? new Docker();
   const where = deps.env?.DOCKER_HOST ?? process.env.DOCKER_HOST ?? "/var/run/docker.sock";
+  let version: string;
   try {
-    const version = await withTimeout(docker.version(), deps.timeoutMs ?? 3000);
-    return { name: "docker", ok: true, detail: `engine ${version.Version} answers at ${where}` };
+    version = (await withTimeout(docker.version(), deps.timeoutMs ?? 3000)).Version;
   } catch (error) {
     return { name: "docker", ok: false, detail: `no Docker engine at ${where} (${(error as Error).message})`, fix: "install docker.io and start dockerd, or set DOCKER_HOST" };
   }
+  try {
+    await docker.getImage(config.sandboxImage).inspect();
+  } catch {
+    return { name: "docker", ok: false, detail: `engine ${version} answers at ${where}, but the sandbox image ${config.sandboxImage} is missing`, fix: "run `npm run sandbox:build` (offline) or `docker build -t nightshift-sandbox:bookworm sandbox/`" };
+  }
+  return { name: "docker", ok: true, detail: `engine ${version} answers at ${where}; sandbox image ${config.sandboxImage} present` };
 }
 
 async function checkOllama(config: EnvConfig, deps: DoctorDeps): Promise<CheckResult> {

@@ -9,6 +9,7 @@ import { startFakeOllama } from "./support/fake-ollama.js";
 import { appKeyPair } from "./support/keys.js";
 import { REDIS_URL } from "./support/redis.js";
 import { startRedisServer } from "./support/redis-server.js";
+import { SANDBOX_IMAGE, requireDocker } from "./support/docker.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -60,5 +61,15 @@ describe("nightshift doctor", () => {
     const attempt = startRunWorker({ config });
     await expect(attempt).rejects.toBeInstanceOf(RedisPolicyError);
     await expect(attempt).rejects.toThrow(/maxmemory-policy is "allkeys-lru".*CONFIG SET maxmemory-policy noeviction/);
+  });
+});
+
+describe("nightshift doctor with a Docker engine", () => {
+  it("finds the sandbox image, or says how to build it", async () => {
+    const docker = await requireDocker();
+    const present = await runDoctor(loadEnvConfig({ REDIS_URL, NIGHTSHIFT_SANDBOX_IMAGE: SANDBOX_IMAGE }), { docker, timeoutMs: 1000 });
+    expect(present.find((r) => r.name === "docker")).toMatchObject({ ok: true, detail: expect.stringContaining(`sandbox image ${SANDBOX_IMAGE} present`) });
+    const missing = await runDoctor(loadEnvConfig({ REDIS_URL, NIGHTSHIFT_SANDBOX_IMAGE: "nightshift-no-such-image:1" }), { docker, timeoutMs: 1000 });
+    expect(formatCheck(missing.find((r) => r.name === "docker")!)).toMatch(/sandbox image nightshift-no-such-image:1 is missing — fix: run `npm run sandbox:build`/);
   });
 });
