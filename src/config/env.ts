@@ -1,5 +1,6 @@
 import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { z } from "zod";
 import { isValidZone, parseWindow, type NightWindow } from "./window.js";
 
@@ -22,6 +23,7 @@ export interface EnvConfig {
   timeZone: string;
   model: string;
   sandboxImage: string;
+  workspaceRoot: string;
   redisPrefix: string;
   dataDir: string;
   gpuSlots: number;
@@ -58,6 +60,7 @@ const schema = z.object({
   NIGHTSHIFT_TZ: z.string().refine(isValidZone, { error: "expected an IANA time zone such as Europe/Berlin or America/New_York" }).default(machineZone()),
   NIGHTSHIFT_MODEL: z.string().trim().min(1, { error: "expected an Ollama model name, e.g. qwen2.5-coder:7b" }).default("qwen2.5-coder:7b"),
   NIGHTSHIFT_SANDBOX_IMAGE: z.string().regex(/^[\w./:@-]+$/, { error: "expected a Docker image reference, e.g. nightshift-sandbox:bookworm" }).default("nightshift-sandbox:bookworm"),
+  NIGHTSHIFT_WORKSPACES: z.string().regex(/^\//, { error: "expected an absolute directory path" }).default(tmpdir()),
   NIGHTSHIFT_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: "expected letters, digits, _ or -" }).default("nightshift"),
   NIGHTSHIFT_DATA_DIR: z.string().min(1).default(".nightshift"),
   NIGHTSHIFT_GPU_SLOTS: intIn(1, 64, "a whole number of GPU slots from 1 to 64").default(1),
@@ -126,6 +129,7 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv = process.env, readFile = (
     timeZone: raw.NIGHTSHIFT_TZ,
     model: raw.NIGHTSHIFT_MODEL,
     sandboxImage: raw.NIGHTSHIFT_SANDBOX_IMAGE,
+    workspaceRoot: raw.NIGHTSHIFT_WORKSPACES,
     redisPrefix: raw.NIGHTSHIFT_REDIS_PREFIX,
     dataDir: raw.NIGHTSHIFT_DATA_DIR,
     gpuSlots: raw.NIGHTSHIFT_GPU_SLOTS,
