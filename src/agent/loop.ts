@@ -1,0 +1,175 @@
+import type { Message } from "ollama";
+import type { ChatModel } from "../model/chat.js";
+import { ModelAbortedError } from "../model/errors.js";
+import type { Sandbox } from "../sandbox/sandbox.js";
+import { actionJsonSchema, actionTools, type Action } from "./actions.js";
+import { StopRun, type EventSink, type StopReason } from "./events.js";
+import { localise } from "./localise.js";
+import { ACT_NUDGE, SYSTEM_PROMPT, malformedNudge, observationPrompt, taskPrompt } from "./prompts.js";
+import { parseReply } from "./repair.js";
+import { executeAction, type ToolLimits } from "./tools.js";
+
+export interface AgentBudget {
+  turns: number;
+  tokens: number;
+  minutes: number;
+}
+
+export interface AgentTask {
+  issue: { title: string; body: string };
+  testCommand: string;
+  budget: AgentBudget;
+  /** `structured`: the action's JSON schema as Ollama `format`; `tools`: native tool calls, for servers without it. */
+  mode?: "structured" | "tools";
+  think?: boolean;
+  contextTokens?: number;
+  toolLimits?: ToolLimits;
+}
+
+export interface AgentDeps {
+  model: ChatModel;
+  sandbox: Sandbox;
+  emit: EventSink;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export interface AgentResult {
+  reason: StopReason;
+  summary?: string;
+  testsPassed: boolean | undefined;
+  turns: number;
+  tokens: number;
+}
+
+/** The run so far: what the budget checks and the completeness checks read. */
+interface RunState {
+  turns: number;
+  tokens: number;
+  startedAt: number;
+  badReplies: number;
+  editedSinceTests: boolean;
+  lastTests?: { passed: boolean; output: string };
+}
+
+/**
+ * The agent: localise in code, then turns of (model → action → observation) until the model
+ * finishes and the completeness checks pass, or something stops the run. A first attempt whose tests
+ * still fail is followed, within the same budget, by one more from a clean workspace that sees the
+ * failing output.
+ */
+export async function runAgent(deps: AgentDeps, task: AgentTask): Promise<AgentResult> {
+  const now = deps.now ?? Date.now;
+  const state: RunState = { turns: 0, tokens: 0, startedAt: now(), badReplies: 0, editedSinceTests: false };
+  const finish = (reason: StopReason, summary?: string): AgentResult => {
+    const result = { reason, summary, testsPassed: state.lastTests?.passed, turns: state.turns, tokens: state.tokens };
+    deps.emit({ type: "finish", ...result });
+    return result;
+  };
+  try {
+    const located = await localise(deps.sandbox, task.issue, task.testCommand, 3000, deps.signal);
+    deps.emit({ type: "localised", files: located.ranked.map((r) => r.path), tokens: Math.ceil(located.text.length / 4) });
+    let summary = await attempt(1, located.text);
+    if (state.lastTests?.passed === false) {
+      const failing = state.lastTests.output;
+      await deps.sandbox.exec("git checkout -q -- . && git clean -fdq", { timeoutMs: 60_000 });
+      Object.assign(state, { editedSinceTests: false, lastTests: undefined, badReplies: 0 });
+      summary = await attempt(2, located.text, failing);
+    }
+    return finish("finished", summary);
+  } catch (error) {
+    if (error instanceof StopRun) return finish(error.reason);
+    if (error instanceof ModelAbortedError || deps.signal?.aborted) return finish("aborted");
+    throw error;
+  }
+
+  /** One attempt; returns the model's summary once a finish is accepted. */
+  async function attempt(number: number, context: string, failingTests?: string): Promise<string> {
+    deps.emit({ type: "attempt_start", attempt: number, sawFailingTests: !!failingTests });
+    const messages: Message[] = [
+      { role: "system", content: SYSTEM_PROMPT },
+      { role: "user", content: taskPrompt(task.issue, context, failingTests) },
+    ];
+    for (;;) {
+      checkBudget();
+      const turn = ++state.turns;
+      deps.emit({ type: "turn_start", attempt: number, turn });
+      const reply = await deps.model.chat({
+        messages: compact(messages, task.contextTokens ?? 16_384),
+        format: task.mode === "tools" ? undefined : actionJsonSchema,
+        tools: task.mode === "tools" ? actionTools : undefined,
+        think: task.think,
+        signal: deps.signal,
+      });
+      state.tokens += reply.promptTokens + reply.completionTokens;
+      deps.emit({ type: "model_reply", turn, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, durationMs: reply.durationMs, thinkingCut: reply.thinkingCut });
+      messages.push({ role: "assistant", content: reply.content || JSON.stringify(reply.toolCalls) });
+
+      const parsed = parseReply(reply.content, reply.toolCalls);
+      if (!parsed.ok) {
+        deps.emit({ type: "invalid_reply", turn, kind: parsed.kind, problem: parsed.problem });
+        if (++state.badReplies >= 3) throw new StopRun("malformed-output", `three replies in a row were not actions (last: ${parsed.problem})`);
+        messages.push({ role: "user", content: parsed.kind === "prose" ? ACT_NUDGE : malformedNudge(parsed.problem) });
+        continue;
+      }
+      state.badReplies = 0;
+      deps.emit({ type: "action", turn, action: parsed.action, repaired: parsed.repaired });
+
+      if (parsed.action.tool === "finish") {
+        const refusal = await refuseFinish(turn);
+        if (!refusal) return parsed.action.summary;
+        messages.push({ role: "user", content: refusal });
+        continue;
+      }
+      messages.push({ role: "user", content: observationPrompt(await act(turn, parsed.action)) });
+    }
+  }
+
+  /** Runs an action and records what it did to the state. */
+  async function act(turn: number, action: Exclude<Action, { tool: "finish" }>) {
+    const started = now();
+    const observation = await executeAction(deps.sandbox, action, { testCommand: task.testCommand, limits: task.toolLimits, signal: deps.signal });
+    if (deps.signal?.aborted) throw new StopRun("aborted");
+    if (observation.edited) state.editedSinceTests = true;
+    if (observation.tests) {
+      state.editedSinceTests = false;
+      state.lastTests = observation.tests;
+    }
+    deps.emit({ type: "observation", turn, tool: action.tool, text: observation.text, isError: observation.isError, durationMs: now() - started, tests: observation.tests && { passed: observation.tests.passed } });
+    return observation;
+  }
+
+  /** Completeness before finish: no empty diff, and the tests must have run since the last edit. */
+  async function refuseFinish(turn: number): Promise<string | undefined> {
+    const patch = await deps.sandbox.diff();
+    let message: string | undefined;
+    if (!patch.trim()) message = "You have not changed any file yet, so there is nothing to finish. Find the cause of the issue and edit the code.";
+    else if (state.editedSinceTests || !state.lastTests) {
+      const result = await act(turn, { tool: "run", command: task.testCommand });
+      message = `You changed files since the tests last ran, so I ran them:\n${result.text}\n\n${result.isError ? "They fail: fix the code, then finish." : "They pass: reply with finish again to confirm."}`;
+    }
+    if (message) deps.emit({ type: "verdict", turn, verdict: "refuse-finish", message });
+    return message;
+  }
+
+  /** Limits checked before every model call (the early-stop controller takes this place later). */
+  function checkBudget() {
+    if (deps.signal?.aborted) throw new StopRun("aborted");
+    if (state.turns >= task.budget.turns) throw new StopRun("turn-budget");
+    if (state.tokens >= task.budget.tokens) throw new StopRun("token-budget");
+    if (now() - state.startedAt >= task.budget.minutes * 60_000) throw new StopRun("time-budget");
+  }
+}
+
+/**
+ * Keeps the conversation under the context window: the system prompt, the task and the last six
+ * messages stay whole; older observations are cut to their first lines, more when still too long.
+ */
+export function compact(messages: Message[], contextTokens: number): Message[] {
+  const budget = contextTokens * 4 * 0.8;
+  for (const keep of [300, 80]) {
+    const out = messages.map((m, i) => (i < 2 || i >= messages.length - 6 || m.role !== "user" || m.content.length <= keep ? m : { ...m, content: `${m.content.slice(0, keep)}\n[older output shortened]` }));
+    if (out.reduce((n, m) => n + m.content.length, 0) <= budget || keep === 80) return out;
+  }
+  return messages;
+}

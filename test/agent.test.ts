@@ -1,0 +1,183 @@
+import { rmSync } from "node:fs";
+import type Docker from "dockerode";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { AgentEvent } from "../src/agent/events.js";
+import { runAgent, type AgentTask } from "../src/agent/loop.js";
+import { ACT_NUDGE } from "../src/agent/prompts.js";
+import { createChatModel } from "../src/model/chat.js";
+import { createSandbox, type Sandbox } from "../src/sandbox/sandbox.js";
+import { cloneWorkspace, removeWorkspace } from "../src/sandbox/workspace.js";
+import { SANDBOX_IMAGE, fixtureRepo, requireDocker } from "./support/docker.js";
+import { startFakeOllama, type FakeOllama, type ScriptedReply } from "./support/fake-ollama.js";
+
+const MODEL = "qwen2.5-coder:7b";
+const TEST_COMMAND = `python3 -c "import test_calc; test_calc.test_add(); print('1 passed')"`;
+const ISSUE = { title: "add() subtracts", body: "Calling `add(2, 3)` in src/calc.py returns -1 instead of 5.\n\nTraceback:\n  File \"src/calc.py\", line 2, in add\nAssertionError: assert -1 == 5" };
+
+let docker: Docker;
+let repo: { path: string; sha: string };
+let ollama: FakeOllama;
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+
+beforeAll(async () => {
+  docker = await requireDocker();
+  repo = fixtureRepo();
+  ollama = await startFakeOllama([MODEL]);
+});
+afterAll(async () => {
+  await ollama?.close();
+  if (repo) rmSync(repo.path, { recursive: true, force: true });
+});
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+const act = (action: Record<string, unknown>): ScriptedReply => ({ content: JSON.stringify(action) });
+const READ = act({ tool: "read_file", path: "src/calc.py" });
+const FIX = act({ tool: "edit", path: "src/calc.py", search: "return a - b", replace: "return a + b" });
+const TEST = act({ tool: "run", command: TEST_COMMAND });
+const FINISH = act({ tool: "finish", summary: "add() used subtraction; it adds now" });
+
+async function freshSandbox(): Promise<Sandbox> {
+  const workspace = await cloneWorkspace({ url: `file://${repo.path}`, sha: repo.sha });
+  const sandbox = await createSandbox(docker, { runId: `agent-test-${Date.now()}`, namespace: `nstest-agent-${process.pid}`, workspace, phase: "agent", image: SANDBOX_IMAGE });
+  cleanups.push(() => removeWorkspace(workspace), () => sandbox.destroy());
+  return sandbox;
+}
+
+async function run(script: ScriptedReply[] | ((index: number) => ScriptedReply), overrides: Partial<AgentTask> = {}, signal?: AbortSignal) {
+  ollama.requests.length = 0;
+  ollama.setScript(typeof script === "function" ? (_body, index) => script(index) : script);
+  const sandbox = await freshSandbox();
+  const events: AgentEvent[] = [];
+  const model = createChatModel({ host: ollama.host, model: MODEL, contextTokens: 8192, keepAlive: "30m", thinkingBudget: 200, temperature: 0 });
+  const result = await runAgent({ model, sandbox, emit: (e) => events.push(e), signal }, { issue: ISSUE, testCommand: TEST_COMMAND, budget: { turns: 20, tokens: 200_000, minutes: 10 }, ...overrides });
+  return { result, events, sandbox, of: <T extends AgentEvent["type"]>(type: T) => events.filter((e): e is Extract<AgentEvent, { type: T }> => e.type === type) };
+}
+
+describe("the agent loop against a scripted model and a real sandbox", () => {
+  it("fixes a real bug: localises, edits, runs the tests, finishes; the repository's tests pass after", async () => {
+    const { result, of, sandbox } = await run([READ, FIX, TEST, FINISH]);
+    expect(result).toMatchObject({ reason: "finished", testsPassed: true, turns: 4, summary: "add() used subtraction; it adds now" });
+    expect(result.tokens).toBeGreaterThan(0);
+    expect((await sandbox.exec(TEST_COMMAND)).stdout).toBe("1 passed\n");
+    expect(await sandbox.diff()).toContain("+    return a + b");
+    expect(of("localised")[0]!.files[0]).toBe("src/calc.py");
+    // The first prompt already holds the repository map, the snippet and the test command.
+    const firstPrompt = ollama.requests[0]!.messages[1]!.content;
+    expect(firstPrompt).toContain("## src/calc.py");
+    expect(firstPrompt).toContain("return a - b");
+    expect(firstPrompt).toContain(TEST_COMMAND);
+    // Every request: streamed, structured output, the model kept loaded, the context size explicit.
+    for (const request of ollama.requests) {
+      expect(request).toMatchObject({ model: MODEL, stream: true, keep_alive: "30m", options: { num_ctx: 8192, temperature: 0 } });
+      expect(JSON.stringify(request.format)).toContain('"const":"finish"');
+    }
+    expect(of("observation").map((o) => o.tool)).toEqual(["read_file", "edit", "run"]);
+  });
+
+  it("refuses to overwrite an existing file and points to edit", async () => {
+    const { of } = await run([act({ tool: "create_file", path: "src/calc.py", content: "def add(a, b): return a + b\n" }), FIX, TEST, FINISH]);
+    expect(of("observation")[0]).toMatchObject({ isError: true, text: expect.stringContaining("already exists. Use edit") });
+  });
+
+  it("refuses an ambiguous edit with the matching lines, and tolerates whitespace-only differences", async () => {
+    const { of, result } = await run([
+      act({ tool: "create_file", path: "dup.py", content: "x = 1\nx = 1\n" }),
+      act({ tool: "edit", path: "dup.py", search: "x = 1", replace: "x = 2" }),
+      act({ tool: "edit", path: "src/calc.py", search: "return a + c", replace: "return a + b" }),
+      act({ tool: "edit", path: "src/calc.py", search: "\treturn a - b  ", replace: "    return a + b" }),
+      TEST,
+      FINISH,
+    ]);
+    const observations = of("observation");
+    expect(observations[1]!.text).toContain("occurs 2 times in dup.py (lines 1, 2)");
+    expect(observations[2]!.text).toMatch(/not found in src\/calc.py. Nearest lines:\n\s+2\s+ return a - b/);
+    expect(observations[3]).toMatchObject({ isError: false, text: "Edited src/calc.py at line 2." });
+    expect(result.testsPassed).toBe(true);
+  });
+
+  it("refuses finish with an empty diff, and runs the tests itself when they have not run since the last edit", async () => {
+    const { of, result } = await run([FINISH, FIX, FINISH, FINISH]);
+    const verdicts = of("verdict");
+    expect(verdicts[0]!.message).toContain("You have not changed any file yet");
+    expect(verdicts[1]!.message).toMatch(/so I ran them:[\s\S]*exit code 0[\s\S]*They pass: reply with finish again/);
+    expect(result).toMatchObject({ reason: "finished", testsPassed: true, turns: 4 });
+  });
+
+  it("cuts runaway thinking at the budget, keeps it, and asks again with thinking off", async () => {
+    const before = ollama.disconnects;
+    const { of, result } = await run((index) => (index === 0 ? { thinking: "Let me think about this very carefully. ".repeat(100), content: JSON.stringify({ tool: "read_file", path: "x" }), chunk: 16, delayMs: 2 } : [READ, FIX, TEST, FINISH][index - 1]!), { think: true });
+    expect(of("model_reply")[0]!.thinkingCut).toBe(true);
+    expect(ollama.requests[0]!.think).toBe(true);
+    expect(ollama.requests[1]!.think).toBe(false);
+    expect(ollama.requests[1]!.messages.at(-2)).toMatchObject({ role: "assistant", thinking: expect.stringContaining("Let me think") });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(ollama.disconnects - before).toBe(1); // the runaway stream was closed, not read to its end
+    expect(result.reason).toBe("finished");
+  });
+
+  it("repairs malformed JSON and answers prose with an instruction to act, not counted as progress", async () => {
+    const { of, result } = await run([{ content: "```json\n{'tool': 'read_file', 'path': 'src/calc.py',}\n```" }, { content: "I will now fix the add function and then run the tests." }, FIX, TEST, FINISH]);
+    expect(of("action")[0]).toMatchObject({ repaired: true, action: { tool: "read_file", path: "src/calc.py" } });
+    expect(of("invalid_reply")[0]).toMatchObject({ kind: "prose" });
+    expect(ollama.requests[2]!.messages.at(-1)!.content).toBe(ACT_NUDGE);
+    expect(result.reason).toBe("finished");
+  });
+
+  it("stops after three replies in a row that are not actions", async () => {
+    const { result } = await run([{ content: "First I will look around." }, { content: "Then I will fix it." }, { content: '{"tool": "teleport"}' }]);
+    expect(result).toMatchObject({ reason: "malformed-output", turns: 3 });
+  });
+
+  it("works through native tool calls for servers without structured output", async () => {
+    const call = (name: string, args: Record<string, unknown>): ScriptedReply => ({ toolCalls: [{ name, arguments: args }] });
+    const { result } = await run([call("edit", { path: "src/calc.py", search: "return a - b", replace: "return a + b" }), call("run", { command: TEST_COMMAND }), call("finish", { summary: "fixed" })], { mode: "tools" });
+    expect(result).toMatchObject({ reason: "finished", testsPassed: true });
+    expect(ollama.requests[0]!.format).toBeUndefined();
+    expect((ollama.requests[0]!.tools as { function: { name: string } }[]).map((t) => t.function.name)).toContain("edit");
+  });
+
+  it("makes a second attempt from a clean workspace that sees the first attempt's failing tests", async () => {
+    const WRONG = act({ tool: "edit", path: "src/calc.py", search: "return a - b", replace: "return a * b" });
+    const { of, result, sandbox } = await run([WRONG, TEST, FINISH, READ, FIX, TEST, FINISH]);
+    expect(of("attempt_start").map((a) => a.sawFailingTests)).toEqual([false, true]);
+    const secondTask = ollama.requests[3]!.messages[1]!.content;
+    expect(secondTask).toContain("A previous attempt failed");
+    expect(secondTask).toContain("AssertionError");
+    // The second attempt read the original code: the workspace was reset.
+    expect(of("observation")[2]!.text).toContain("return a - b");
+    expect(result).toMatchObject({ reason: "finished", testsPassed: true });
+    expect(await sandbox.diff()).not.toContain("a * b");
+  });
+
+  it("stops at the turn budget", async () => {
+    const { result } = await run(() => READ, { budget: { turns: 3, tokens: 1_000_000, minutes: 10 } });
+    expect(result).toMatchObject({ reason: "turn-budget", turns: 3 });
+  });
+
+  it("an abort stops the model stream within 2 s", async () => {
+    const controller = new AbortController();
+    const before = ollama.disconnects;
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 500);
+    const { result } = await run([{ content: JSON.stringify({ tool: "finish", summary: "x".repeat(4000) }), chunk: 4, delayMs: 20 }], {}, controller.signal);
+    expect(result.reason).toBe("aborted");
+    expect(Date.now() - started).toBeLessThan(500 + 2_000 + 1_500); // + sandbox start
+    await new Promise((r) => setTimeout(r, 100));
+    expect(ollama.disconnects - before).toBe(1);
+  });
+
+  it("an abort stops a running command within 2 s", async () => {
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const { result, of, sandbox } = await run((index) => {
+      if (index === 0) setTimeout(() => ((abortedAt = Date.now()), controller.abort()), 400);
+      return act({ tool: "run", command: "sleep 60 & sleep 61" });
+    }, {}, controller.signal);
+    expect(result.reason).toBe("aborted");
+    expect(Date.now() - abortedAt).toBeLessThan(2_000);
+    expect(of("observation")).toHaveLength(0);
+    expect((await sandbox.exec("ps -eo args")).stdout).not.toMatch(/sleep 6[01]/);
+  });
+});
