@@ -22,6 +22,10 @@ export interface EnvConfig {
   windowText: string;
   timeZone: string;
   model: string;
+  modelMode: "structured" | "tools";
+  contextTokens: number;
+  keepAlive: string;
+  thinkingBudget: number;
   sandboxImage: string;
   workspaceRoot: string;
   redisPrefix: string;
@@ -59,6 +63,10 @@ const schema = z.object({
   NIGHTSHIFT_WINDOW: z.string().default("22:00-06:00"),
   NIGHTSHIFT_TZ: z.string().refine(isValidZone, { error: "expected an IANA time zone such as Europe/Berlin or America/New_York" }).default(machineZone()),
   NIGHTSHIFT_MODEL: z.string().trim().min(1, { error: "expected an Ollama model name, e.g. qwen2.5-coder:7b" }).default("qwen2.5-coder:7b"),
+  NIGHTSHIFT_MODEL_MODE: z.enum(["structured", "tools"], { error: 'expected "structured" (JSON-schema output) or "tools" (native tool calls)' }).default("structured"),
+  NIGHTSHIFT_CONTEXT_TOKENS: intIn(2048, 1_048_576, "a context size in tokens from 2048 up").default(16_384),
+  NIGHTSHIFT_KEEP_ALIVE: z.string().regex(/^(-1|\d+(ms|s|m|h)?)$/, { error: 'expected an Ollama keep_alive such as "30m", "1h" or -1' }).default("30m"),
+  NIGHTSHIFT_THINKING_BUDGET: intIn(64, 65_536, "a number of reasoning tokens from 64 to 65536").default(2048),
   NIGHTSHIFT_SANDBOX_IMAGE: z.string().regex(/^[\w./:@-]+$/, { error: "expected a Docker image reference, e.g. nightshift-sandbox:bookworm" }).default("nightshift-sandbox:bookworm"),
   NIGHTSHIFT_WORKSPACES: z.string().regex(/^\//, { error: "expected an absolute directory path" }).default(tmpdir()),
   NIGHTSHIFT_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: "expected letters, digits, _ or -" }).default("nightshift"),
@@ -128,6 +136,10 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv = process.env, readFile = (
     windowText: env.NIGHTSHIFT_WINDOW || "22:00-06:00",
     timeZone: raw.NIGHTSHIFT_TZ,
     model: raw.NIGHTSHIFT_MODEL,
+    modelMode: raw.NIGHTSHIFT_MODEL_MODE,
+    contextTokens: raw.NIGHTSHIFT_CONTEXT_TOKENS,
+    keepAlive: raw.NIGHTSHIFT_KEEP_ALIVE,
+    thinkingBudget: raw.NIGHTSHIFT_THINKING_BUDGET,
     sandboxImage: raw.NIGHTSHIFT_SANDBOX_IMAGE,
     workspaceRoot: raw.NIGHTSHIFT_WORKSPACES,
     redisPrefix: raw.NIGHTSHIFT_REDIS_PREFIX,

@@ -7,6 +7,7 @@ export function redisKeys(prefix: string) {
     refusal: (issueKey: string, login: string) => `${prefix}:refused:${issueKey}:${login.toLowerCase()}`,
     cancel: (jobId: string) => `${prefix}:cancel:${jobId}`,
     run: (runId: string) => `${prefix}:run:${runId}`,
+    runEvents: (runId: string) => `${prefix}:run:${runId}:events`,
     runIndex: `${prefix}:runs`,
   };
 }

@@ -40,3 +40,18 @@ export async function readRunRecord(redis: Redis, keys: RedisKeys, runId: string
 export async function listRunIds(redis: Redis, keys: RedisKeys, limit = 100): Promise<string[]> {
   return redis.zrevrange(keys.runIndex, 0, limit - 1);
 }
+
+/** Events kept per run; the oldest are dropped past this, so a looping run cannot fill Redis. */
+export const MAX_RUN_EVENTS = 5_000;
+
+/** The agent's event sink for a run: appends each event to the run record's event list in Redis. */
+export function runEventSink(redis: Redis, keys: RedisKeys, runId: string, onError: (error: unknown) => void): (event: { type: string }) => void {
+  const key = keys.runEvents(runId);
+  return (event) => {
+    redis.multi().rpush(key, JSON.stringify({ at: new Date().toISOString(), ...event })).ltrim(key, -MAX_RUN_EVENTS, -1).exec().catch(onError);
+  };
+}
+
+export async function readRunEvents(redis: Redis, keys: RedisKeys, runId: string): Promise<({ at: string; type: string } & Record<string, unknown>)[]> {
+  return (await redis.lrange(keys.runEvents(runId), 0, -1)).map((line) => JSON.parse(line));
+}
