@@ -74,6 +74,9 @@ describe("the agent loop against a scripted model and a real sandbox", () => {
       expect(JSON.stringify(request.format)).toContain('"const":"finish"');
     }
     expect(of("observation").map((o) => o.tool)).toEqual(["read_file", "edit", "run"]);
+    // Token counts and durations come from every response's final chunk.
+    for (const reply of of("model_reply")) expect(reply).toMatchObject({ promptTokens: expect.any(Number), completionTokens: expect.any(Number), serverDurationMs: expect.any(Number) });
+    expect(of("model_reply").every((r) => r.promptTokens > 0 && r.completionTokens > 0)).toBe(true);
   });
 
   it("refuses to overwrite an existing file and points to edit", async () => {

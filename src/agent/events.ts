@@ -14,7 +14,7 @@ export type AgentEvent =
   | { type: "localised"; files: string[]; tokens: number }
   | { type: "attempt_start"; attempt: number; sawFailingTests: boolean }
   | { type: "turn_start"; attempt: number; turn: number }
-  | { type: "model_reply"; turn: number; promptTokens: number; completionTokens: number; durationMs: number; thinkingCut: boolean }
+  | { type: "model_reply"; turn: number; promptTokens: number; completionTokens: number; durationMs: number; serverDurationMs: number; thinkingCut: boolean }
   | { type: "invalid_reply"; turn: number; kind: "prose" | "malformed"; problem: string }
   | { type: "action"; turn: number; action: Action; repaired: boolean }
   | { type: "observation"; turn: number; tool: ActionKind; text: string; isError: boolean; durationMs: number; tests?: { passed: boolean } }

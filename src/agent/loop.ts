@@ -102,7 +102,7 @@ export async function runAgent(deps: AgentDeps, task: AgentTask): Promise<AgentR
         signal: deps.signal,
       });
       state.tokens += reply.promptTokens + reply.completionTokens;
-      deps.emit({ type: "model_reply", turn, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, durationMs: reply.durationMs, thinkingCut: reply.thinkingCut });
+      deps.emit({ type: "model_reply", turn, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, durationMs: reply.durationMs, serverDurationMs: reply.serverDurationMs, thinkingCut: reply.thinkingCut });
       messages.push({ role: "assistant", content: reply.content || JSON.stringify(reply.toolCalls) });
 
       const parsed = parseReply(reply.content, reply.toolCalls);

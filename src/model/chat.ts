@@ -30,7 +30,10 @@ export interface ModelTurn {
   toolCalls: { name: string; arguments: Record<string, unknown> }[];
   promptTokens: number;
   completionTokens: number;
+  /** Wall time of the call, as the worker saw it. */
   durationMs: number;
+  /** Ollama's own total_duration for the call (0 when the stream was cut). */
+  serverDurationMs: number;
   /** Reasoning passed the budget: it was cut, and the turn was asked again with thinking off. */
   thinkingCut: boolean;
 }
@@ -66,7 +69,7 @@ export function createChatModel(settings: ModelSettings) {
     }
     const onAbort = () => iterator.abort();
     request.signal?.addEventListener("abort", onAbort, { once: true });
-    const turn = { content: "", thinking: "", toolCalls: [] as ModelTurn["toolCalls"], promptTokens: 0, completionTokens: 0, durationMs: 0, thinkingCut: false, overBudget: false };
+    const turn = { content: "", thinking: "", toolCalls: [] as ModelTurn["toolCalls"], promptTokens: 0, completionTokens: 0, durationMs: 0, serverDurationMs: 0, thinkingCut: false, overBudget: false };
     try {
       for await (const part of iterator) {
         turn.thinking += part.message.thinking ?? "";
@@ -75,6 +78,7 @@ export function createChatModel(settings: ModelSettings) {
         if (part.done) {
           turn.promptTokens = part.prompt_eval_count ?? 0;
           turn.completionTokens = part.eval_count ?? 0;
+          turn.serverDurationMs = Math.round((part.total_duration ?? 0) / 1e6);
         }
         if (turn.thinking.length / CHARS_PER_TOKEN > settings.thinkingBudget && !turn.content) {
           turn.overBudget = true;
@@ -121,6 +125,7 @@ export function createChatModel(settings: ModelSettings) {
         promptTokens: first.promptTokens + retry.promptTokens,
         completionTokens: first.completionTokens + retry.completionTokens,
         durationMs: first.durationMs + retry.durationMs,
+        serverDurationMs: first.serverDurationMs + retry.serverDurationMs,
         thinkingCut: true,
       };
     },
