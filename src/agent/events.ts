@@ -1,12 +1,22 @@
 import type { Action, ActionKind } from "./actions.js";
 
-/** Why a run stopped. A fixed set, shown wherever a run is shown. */
+/** Why a run stopped. A fixed set, shown wherever a run is shown (docs: README, "Stop reasons"). */
 export type StopReason =
   | "finished" // the model finished and the completeness checks passed
   | "turn-budget" // the turn budget is spent
   | "token-budget" // the prompt + completion token budget is spent
   | "time-budget" // the wall-clock budget is spent
-  | "malformed-output" // three replies in a row were not a valid action
+  | "energy-budget" // the GPU energy budget is spent (only with a meter)
+  | "malformed-output" // replies kept failing to be actions (malformed or prose)
+  | "repeated-action" // the same action with the same arguments and the same result, again
+  | "alternation" // two actions alternating A/B/A/B with nothing new
+  | "repeated-error" // the same error returned again and again
+  | "rereading" // reading what was already read, with nothing changed since
+  | "edit-oscillation" // edits returning a file to a state it had before
+  | "tests-not-improving" // test runs after edits that do not get better
+  | "no-edit" // no change to any file long after localisation
+  | "degenerate-text" // replies that repeat themselves
+  | "thinking-runaway" // reasoning that keeps hitting its budget
   | "aborted"; // cancelled from outside
 
 /** Everything the agent does, in order, to one sink; the run record stores it, later stages show it. */
@@ -14,11 +24,11 @@ export type AgentEvent =
   | { type: "localised"; files: string[]; tokens: number }
   | { type: "attempt_start"; attempt: number; sawFailingTests: boolean }
   | { type: "turn_start"; attempt: number; turn: number }
-  | { type: "model_reply"; turn: number; promptTokens: number; completionTokens: number; durationMs: number; serverDurationMs: number; thinkingCut: boolean }
+  | { type: "model_reply"; turn: number; promptTokens: number; completionTokens: number; durationMs: number; serverDurationMs: number; thinkingCut: boolean; text: string }
   | { type: "invalid_reply"; turn: number; kind: "prose" | "malformed"; problem: string }
   | { type: "action"; turn: number; action: Action; repaired: boolean }
-  | { type: "observation"; turn: number; tool: ActionKind; text: string; isError: boolean; durationMs: number; tests?: { passed: boolean } }
-  | { type: "verdict"; turn: number; verdict: "refuse-finish" | "nudge"; message: string }
+  | { type: "observation"; turn: number; tool: ActionKind; text: string; isError: boolean; durationMs: number; file?: { path: string; before?: string; after: string }; tests?: { passed: boolean; failed?: number } }
+  | { type: "verdict"; turn: number; verdict: "refuse-finish" | "nudge" | "stop"; detector?: StopReason; message: string; evidence?: number[] }
   | { type: "finish"; reason: StopReason; summary?: string; turns: number; tokens: number; testsPassed: boolean | undefined };
 
 export type EventSink = (event: AgentEvent) => void;

@@ -1,9 +1,11 @@
 import type { Message } from "ollama";
+import { decide } from "../controller/controller.js";
+import type { DetectorThresholds } from "../controller/detectors.js";
 import type { ChatModel } from "../model/chat.js";
 import { ModelAbortedError } from "../model/errors.js";
 import type { Sandbox } from "../sandbox/sandbox.js";
 import { actionJsonSchema, actionTools, type Action } from "./actions.js";
-import { StopRun, type EventSink, type StopReason } from "./events.js";
+import { StopRun, type AgentEvent, type EventSink, type StopReason } from "./events.js";
 import { localise } from "./localise.js";
 import { ACT_NUDGE, SYSTEM_PROMPT, malformedNudge, observationPrompt, taskPrompt } from "./prompts.js";
 import { parseReply } from "./repair.js";
@@ -13,6 +15,7 @@ export interface AgentBudget {
   turns: number;
   tokens: number;
   minutes: number;
+  energyWh?: number;
 }
 
 export interface AgentTask {
@@ -24,6 +27,8 @@ export interface AgentTask {
   think?: boolean;
   contextTokens?: number;
   toolLimits?: ToolLimits;
+  /** Overrides of the early-stop controller's thresholds. */
+  thresholds?: Partial<DetectorThresholds>;
 }
 
 export interface AgentDeps {
@@ -32,6 +37,8 @@ export interface AgentDeps {
   emit: EventSink;
   signal?: AbortSignal;
   now?: () => number;
+  /** GPU energy used by this run so far, when a meter reports it. */
+  energyWh?: () => number | undefined;
 }
 
 export interface AgentResult {
@@ -42,12 +49,12 @@ export interface AgentResult {
   tokens: number;
 }
 
-/** The run so far: what the budget checks and the completeness checks read. */
+/** The run so far: what the completeness checks read (the controller reads the events). */
 interface RunState {
   turns: number;
   tokens: number;
   startedAt: number;
-  badReplies: number;
+  events: AgentEvent[];
   editedSinceTests: boolean;
   lastTests?: { passed: boolean; output: string };
 }
@@ -60,20 +67,24 @@ interface RunState {
  */
 export async function runAgent(deps: AgentDeps, task: AgentTask): Promise<AgentResult> {
   const now = deps.now ?? Date.now;
-  const state: RunState = { turns: 0, tokens: 0, startedAt: now(), badReplies: 0, editedSinceTests: false };
+  const state: RunState = { turns: 0, tokens: 0, startedAt: now(), events: [], editedSinceTests: false };
+  const emit = (event: AgentEvent) => {
+    state.events.push(event);
+    deps.emit(event);
+  };
   const finish = (reason: StopReason, summary?: string): AgentResult => {
     const result = { reason, summary, testsPassed: state.lastTests?.passed, turns: state.turns, tokens: state.tokens };
-    deps.emit({ type: "finish", ...result });
+    emit({ type: "finish", ...result });
     return result;
   };
   try {
     const located = await localise(deps.sandbox, task.issue, task.testCommand, 3000, deps.signal);
-    deps.emit({ type: "localised", files: located.ranked.map((r) => r.path), tokens: Math.ceil(located.text.length / 4) });
+    emit({ type: "localised", files: located.ranked.map((r) => r.path), tokens: Math.ceil(located.text.length / 4) });
     let summary = await attempt(1, located.text);
     if (state.lastTests?.passed === false) {
       const failing = state.lastTests.output;
       await deps.sandbox.exec("git checkout -q -- . && git clean -fdq", { timeoutMs: 60_000 });
-      Object.assign(state, { editedSinceTests: false, lastTests: undefined, badReplies: 0 });
+      Object.assign(state, { editedSinceTests: false, lastTests: undefined });
       summary = await attempt(2, located.text, failing);
     }
     return finish("finished", summary);
@@ -85,15 +96,16 @@ export async function runAgent(deps: AgentDeps, task: AgentTask): Promise<AgentR
 
   /** One attempt; returns the model's summary once a finish is accepted. */
   async function attempt(number: number, context: string, failingTests?: string): Promise<string> {
-    deps.emit({ type: "attempt_start", attempt: number, sawFailingTests: !!failingTests });
+    emit({ type: "attempt_start", attempt: number, sawFailingTests: !!failingTests });
     const messages: Message[] = [
       { role: "system", content: SYSTEM_PROMPT },
       { role: "user", content: taskPrompt(task.issue, context, failingTests) },
     ];
     for (;;) {
-      checkBudget();
+      const nudge = control();
+      if (nudge) messages.push({ role: "user", content: nudge });
       const turn = ++state.turns;
-      deps.emit({ type: "turn_start", attempt: number, turn });
+      emit({ type: "turn_start", attempt: number, turn });
       const reply = await deps.model.chat({
         messages: compact(messages, task.contextTokens ?? 16_384),
         format: task.mode === "tools" ? undefined : actionJsonSchema,
@@ -102,18 +114,16 @@ export async function runAgent(deps: AgentDeps, task: AgentTask): Promise<AgentR
         signal: deps.signal,
       });
       state.tokens += reply.promptTokens + reply.completionTokens;
-      deps.emit({ type: "model_reply", turn, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, durationMs: reply.durationMs, serverDurationMs: reply.serverDurationMs, thinkingCut: reply.thinkingCut });
+      emit({ type: "model_reply", turn, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, durationMs: reply.durationMs, serverDurationMs: reply.serverDurationMs, thinkingCut: reply.thinkingCut, text: reply.content.slice(0, 2000) });
       messages.push({ role: "assistant", content: reply.content || JSON.stringify(reply.toolCalls) });
 
       const parsed = parseReply(reply.content, reply.toolCalls);
       if (!parsed.ok) {
-        deps.emit({ type: "invalid_reply", turn, kind: parsed.kind, problem: parsed.problem });
-        if (++state.badReplies >= 3) throw new StopRun("malformed-output", `three replies in a row were not actions (last: ${parsed.problem})`);
+        emit({ type: "invalid_reply", turn, kind: parsed.kind, problem: parsed.problem });
         messages.push({ role: "user", content: parsed.kind === "prose" ? ACT_NUDGE : malformedNudge(parsed.problem) });
         continue;
       }
-      state.badReplies = 0;
-      deps.emit({ type: "action", turn, action: parsed.action, repaired: parsed.repaired });
+      emit({ type: "action", turn, action: parsed.action, repaired: parsed.repaired });
 
       if (parsed.action.tool === "finish") {
         const refusal = await refuseFinish(turn);
@@ -135,7 +145,8 @@ export async function runAgent(deps: AgentDeps, task: AgentTask): Promise<AgentR
       state.editedSinceTests = false;
       state.lastTests = observation.tests;
     }
-    deps.emit({ type: "observation", turn, tool: action.tool, text: observation.text, isError: observation.isError, durationMs: now() - started, tests: observation.tests && { passed: observation.tests.passed } });
+    const tests = observation.tests && { passed: observation.tests.passed, failed: observation.tests.failed };
+    emit({ type: "observation", turn, tool: action.tool, text: observation.text.slice(0, 4000), isError: observation.isError, durationMs: now() - started, file: observation.file, tests });
     return observation;
   }
 
@@ -148,16 +159,18 @@ export async function runAgent(deps: AgentDeps, task: AgentTask): Promise<AgentR
       const result = await act(turn, { tool: "run", command: task.testCommand });
       message = `You changed files since the tests last ran, so I ran them:\n${result.text}\n\n${result.isError ? "They fail: fix the code, then finish." : "They pass: reply with finish again to confirm."}`;
     }
-    if (message) deps.emit({ type: "verdict", turn, verdict: "refuse-finish", message });
+    if (message) emit({ type: "verdict", turn, verdict: "refuse-finish", message });
     return message;
   }
 
-  /** Limits checked before every model call (the early-stop controller takes this place later). */
-  function checkBudget() {
+  /** Before every model call the controller decides: continue, nudge (returns the message), or stop. */
+  function control(): string | undefined {
     if (deps.signal?.aborted) throw new StopRun("aborted");
-    if (state.turns >= task.budget.turns) throw new StopRun("turn-budget");
-    if (state.tokens >= task.budget.tokens) throw new StopRun("token-budget");
-    if (now() - state.startedAt >= task.budget.minutes * 60_000) throw new StopRun("time-budget");
+    const verdict = decide(state.events, { budget: task.budget, thresholds: task.thresholds }, { elapsedMs: now() - state.startedAt, energyWh: deps.energyWh?.() });
+    if (verdict.kind === "continue") return undefined;
+    emit({ type: "verdict", turn: state.turns, verdict: verdict.kind, detector: verdict.reason, message: verdict.message, evidence: verdict.evidence });
+    if (verdict.kind === "stop") throw new StopRun(verdict.reason, verdict.message);
+    return verdict.message;
   }
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Sandbox } from "../sandbox/sandbox.js";
 import type { Action } from "./actions.js";
 
@@ -7,8 +8,23 @@ export interface Observation {
   isError: boolean;
   /** The action changed a file. */
   edited?: boolean;
-  /** The action ran the test command; whether it passed. */
-  tests?: { passed: boolean; output: string };
+  /** For edits: the file and hashes of its content before and after (oscillation shows as a repeated hash). */
+  file?: { path: string; before?: string; after: string };
+  /** The action ran the test command: whether it passed, and how many tests failed when the output says. */
+  tests?: { passed: boolean; failed?: number; output: string };
+}
+
+const hash = (text: string) => createHash("sha1").update(text).digest("hex").slice(0, 16);
+
+/** Failing-test count from common runners' summaries (pytest, jest/vitest, mocha, go, unittest, TAP); undefined when unknown. */
+export function failedCount(output: string): number | undefined {
+  const patterns = [/(\d+) failed/i, /(\d+) failing/i, /Tests:\s+(\d+) failed/i, /FAILED \((?:failures|errors)=(\d+)/i, /# fail\s+(\d+)/i];
+  for (const pattern of patterns) {
+    const match = pattern.exec(output);
+    if (match) return Number(match[1]);
+  }
+  const goFails = output.match(/^--- FAIL:/gm)?.length;
+  return goFails ?? (/(\d+) passed/i.test(output) ? 0 : undefined);
 }
 
 export interface ToolLimits {
@@ -48,14 +64,14 @@ export async function executeAction(sandbox: Sandbox, action: Action, context: {
         return { text: `${action.path} already exists. Use edit to change part of it; create_file never overwrites a file.`, isError: true };
       }
       await sandbox.writeFile(action.path, action.content);
-      return { text: `Created ${action.path} (${action.content.split("\n").length} lines).`, isError: false, edited: true };
+      return { text: `Created ${action.path} (${action.content.split("\n").length} lines).`, isError: false, edited: true, file: { path: action.path, after: hash(action.content) } };
     }
     case "run": {
       const result = await sh(action.command, action.timeout_s ?? limits.runTimeoutS);
       const output = `${result.stdout}${result.stderr ? `\n[stderr]\n${result.stderr}` : ""}`.trim();
       const status = result.timedOut ? `timed out after ${action.timeout_s ?? limits.runTimeoutS} s` : `exit code ${result.exitCode}`;
       const isTest = action.command.trim() === context.testCommand.trim();
-      return { text: `$ ${action.command}\n${status}\n${output}`, isError: result.exitCode !== 0, tests: isTest ? { passed: result.exitCode === 0, output } : undefined };
+      return { text: `$ ${action.command}\n${status}\n${output}`, isError: result.exitCode !== 0, tests: isTest ? { passed: result.exitCode === 0, failed: result.exitCode === 0 ? 0 : failedCount(output), output } : undefined };
     }
     case "finish":
       return { text: "finish is handled by the loop", isError: false };
@@ -103,7 +119,7 @@ export async function editFile(sandbox: Sandbox, path: string, search: string, r
   const updated = content.slice(0, span[0]) + replace + content.slice(span[1]);
   if (updated === content) return { text: "search and replace are the same; nothing changed.", isError: true };
   await sandbox.writeFile(path, updated);
-  return { text: `Edited ${path} at line ${lineOf(content, span[0])}.`, isError: false, edited: true };
+  return { text: `Edited ${path} at line ${lineOf(content, span[0])}.`, isError: false, edited: true, file: { path, before: hash(content), after: hash(updated) } };
 }
 
 function occurrences(haystack: string, needle: string): number[] {

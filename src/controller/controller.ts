@@ -1,0 +1,61 @@
+import type { AgentEvent, StopReason } from "../agent/events.js";
+import { DEFAULT_THRESHOLDS, DETECTORS, type DetectorThresholds } from "./detectors.js";
+import { toTurns } from "./turns.js";
+
+export interface Budget {
+  turns: number;
+  tokens: number;
+  minutes: number;
+  /** Only enforced when a meter reports energy. */
+  energyWh?: number;
+}
+
+export interface ControllerConfig {
+  budget: Budget;
+  thresholds?: Partial<DetectorThresholds>;
+}
+
+/** What the run has used that events do not carry. */
+export interface Meters {
+  elapsedMs: number;
+  /** Undefined when no meter reports energy. */
+  energyWh?: number;
+}
+
+export type Verdict =
+  | { kind: "continue" }
+  | { kind: "nudge"; reason: StopReason; message: string; evidence: number[] }
+  | { kind: "stop"; reason: StopReason; message: string; evidence: number[] };
+
+/**
+ * The early-stop controller: pure, from the run's events, before every model call. Budgets stop at
+ * once. Each flailing detector first sends one corrective nudge; if its pattern occurs again after
+ * that, the run stops with the detector's reason and the turns that showed it.
+ */
+export function decide(events: readonly AgentEvent[], config: ControllerConfig, meters: Meters): Verdict {
+  const budget = config.budget;
+  const turns = toTurns(events);
+  const tokens = turns.reduce((n, t) => n + t.tokens, 0);
+  if (turns.length >= budget.turns) return stop("turn-budget", `used all ${budget.turns} turns`, []);
+  if (tokens >= budget.tokens) return stop("token-budget", `used ${tokens} of ${budget.tokens} tokens`, []);
+  if (meters.elapsedMs >= budget.minutes * 60_000) return stop("time-budget", `ran for ${Math.round(meters.elapsedMs / 60_000)} of ${budget.minutes} minutes`, []);
+  if (budget.energyWh !== undefined && meters.energyWh !== undefined && meters.energyWh >= budget.energyWh) return stop("energy-budget", `used ${meters.energyWh.toFixed(1)} of ${budget.energyWh} Wh`, []);
+
+  const thresholds = { ...DEFAULT_THRESHOLDS, ...config.thresholds };
+  const nudgedAt = new Map(turns.filter((t) => t.nudged).map((t) => [t.nudged!, t.turn]));
+  let nudge: Verdict | undefined;
+  for (const detector of DETECTORS) {
+    const occurrences = detector.occurrences(turns, thresholds);
+    const since = nudgedAt.get(detector.reason);
+    if (since !== undefined) {
+      if (occurrences.some((turn) => turn > since)) return stop(detector.reason, `${detector.reason} again after a nudge`, occurrences);
+    } else if (!nudge && occurrences.length >= detector.threshold(thresholds)) {
+      nudge = { kind: "nudge", reason: detector.reason, message: detector.nudge, evidence: occurrences };
+    }
+  }
+  return nudge ?? { kind: "continue" };
+}
+
+function stop(reason: StopReason, message: string, evidence: number[]): Verdict {
+  return { kind: "stop", reason, message, evidence };
+}

@@ -1,0 +1,183 @@
+import type { StopReason } from "../agent/events.js";
+import { errorShape, isEdit, type Turn } from "./turns.js";
+
+/** Thresholds, in one block with their defaults (README: "Early stopping"). */
+export interface DetectorThresholds {
+  /** Identical action + identical result, no edit between: occurrences before a nudge. */
+  repeatedAction: number;
+  /** The same error shape returned: occurrences before a nudge. */
+  repeatedError: number;
+  /** Re-reading unchanged content: occurrences before a nudge. */
+  rereading: number;
+  /** Invalid replies straight after another invalid reply, before a nudge. */
+  malformedStreak: number;
+  /** Test runs after edits that are no better than the best so far, before a nudge. */
+  testsNotImproving: number;
+  /** Turns without any edit before a nudge; after the nudge, this many more stop the run. */
+  noEditTurns: number;
+  noEditGrace: number;
+  /** Replies whose word 4-grams are mostly repeats, before a nudge. */
+  degenerateReplies: number;
+  /** Turns whose reasoning was cut at the thinking budget, before a nudge. */
+  thinkingCuts: number;
+}
+
+export const DEFAULT_THRESHOLDS: DetectorThresholds = {
+  repeatedAction: 2,
+  repeatedError: 2,
+  rereading: 2,
+  malformedStreak: 1,
+  testsNotImproving: 2,
+  noEditTurns: 20,
+  noEditGrace: 8,
+  degenerateReplies: 1,
+  thinkingCuts: 2,
+};
+
+/**
+ * A detector names the turns where its pattern occurred. Before its nudge it fires once there are
+ * `threshold` occurrences; after its nudge, one more occurrence stops the run.
+ */
+export interface Detector {
+  reason: StopReason;
+  threshold: (t: DetectorThresholds) => number;
+  occurrences: (turns: Turn[], t: DetectorThresholds) => number[];
+  nudge: string;
+}
+
+const sinceLastEdit = (turns: Turn[], i: number) => {
+  for (let k = i - 1; k >= 0; k--) if (isEdit(turns[k]!)) return k + 1;
+  return 0;
+};
+
+export const DETECTORS: Detector[] = [
+  {
+    reason: "repeated-action",
+    threshold: (t) => t.repeatedAction,
+    nudge: "You repeated an action with the same arguments and got the same result. Repeating it will not tell you anything new: change the code, or look somewhere else.",
+    occurrences: (turns) =>
+      turns.flatMap((turn, i) => {
+        if (!turn.signature || turn.action?.tool === "finish") return [];
+        const earlier = turns.slice(sinceLastEdit(turns, i), i).some((e) => e.signature === turn.signature && e.observation?.text === turn.observation?.text);
+        return earlier ? [turn.turn] : [];
+      }),
+  },
+  {
+    reason: "alternation",
+    threshold: () => 1,
+    nudge: "You are alternating between the same two actions. Stop and make a change based on what you have already seen.",
+    occurrences: (turns) =>
+      turns.flatMap((turn, i) => {
+        const [a, b, c, d] = [turns[i - 3], turns[i - 2], turns[i - 1], turn];
+        if (!a?.signature || !b?.signature || a.signature === b.signature || [a, b, c, d].some((x) => x && isEdit(x))) return [];
+        return a.signature === c?.signature && b.signature === d.signature ? [turn.turn] : [];
+      }),
+  },
+  {
+    reason: "repeated-error",
+    threshold: (t) => t.repeatedError,
+    nudge: "The same error came back again. Read the error message and do something different from what caused it.",
+    occurrences: (turns) => {
+      const seen = new Set<string>();
+      return turns.flatMap((turn) => {
+        const obs = turn.observation;
+        if (!obs?.isError || obs.tests) return [];
+        const shape = `${obs.tool}:${errorShape(obs.text)}`;
+        if (seen.has(shape)) return [turn.turn];
+        seen.add(shape);
+        return [];
+      });
+    },
+  },
+  {
+    reason: "rereading",
+    threshold: (t) => t.rereading,
+    nudge: "You already read this and nothing has changed since. Use what you read: make the edit, or look at a different file.",
+    occurrences: (turns) =>
+      turns.flatMap((turn, i) => {
+        const tool = turn.action?.tool;
+        if (tool !== "read_file" && tool !== "search" && tool !== "find_files") return [];
+        const path = turn.action && "path" in turn.action ? turn.action.path : undefined;
+        const again = turns.slice(0, i).some((e, k) => e.signature === turn.signature && !turns.slice(k + 1, i).some((m) => m.observation?.file && (!path || m.observation.file.path === path)));
+        return again ? [turn.turn] : [];
+      }),
+  },
+  {
+    reason: "malformed-output",
+    threshold: (t) => t.malformedStreak,
+    nudge: 'Reply with exactly one JSON action, e.g. {"tool":"read_file","path":"..."}; do not describe what you will do.',
+    occurrences: (turns) => turns.flatMap((turn, i) => (turn.invalid && turns[i - 1]?.invalid ? [turn.turn] : [])),
+  },
+  {
+    reason: "edit-oscillation",
+    threshold: () => 1,
+    nudge: "That edit put the file back the way it was before. You are undoing your own changes: decide on one fix and test it.",
+    occurrences: (turns) => {
+      const states = new Map<string, Set<string>>();
+      return turns.flatMap((turn) => {
+        const file = turn.observation?.file;
+        if (!file) return [];
+        const seen = states.get(file.path) ?? new Set<string>();
+        const back = seen.has(file.after);
+        if (file.before) seen.add(file.before);
+        seen.add(file.after);
+        states.set(file.path, seen);
+        return back ? [turn.turn] : [];
+      });
+    },
+  },
+  {
+    reason: "tests-not-improving",
+    threshold: (t) => t.testsNotImproving,
+    nudge: "Your last edits did not make the tests pass or fail less. Re-read the failing test's assertion and the code it calls before editing again.",
+    occurrences: (turns) => {
+      let best = Infinity;
+      let editedSinceRun = false;
+      let found: number[] = [];
+      for (const turn of turns) {
+        if (isEdit(turn)) editedSinceRun = true;
+        const tests = turn.observation?.tests;
+        if (!tests) continue;
+        const failing = tests.passed ? 0 : (tests.failed ?? 1);
+        if (failing < best) {
+          best = failing;
+          found = []; // getting better: the run is alive
+        } else if (editedSinceRun && !tests.passed) found.push(turn.turn);
+        editedSinceRun = false;
+      }
+      return found;
+    },
+  },
+  {
+    reason: "no-edit",
+    threshold: () => 1,
+    nudge: "You have read a lot without changing anything. Make the smallest edit that could fix the issue, then run the tests.",
+    occurrences: (turns, t) => {
+      const lastEdit = turns.reduce((n, turn, i) => (isEdit(turn) ? i + 1 : n), 0);
+      const idle = turns.length - lastEdit;
+      if (idle < t.noEditTurns) return [];
+      // One occurrence when the limit is reached, another every `noEditGrace` idle turns after it.
+      return turns.slice(lastEdit + t.noEditTurns - 1).filter((_, k) => k % t.noEditGrace === 0).map((turn) => turn.turn);
+    },
+  },
+  {
+    reason: "degenerate-text",
+    threshold: (t) => t.degenerateReplies,
+    nudge: "Your reply repeated itself. Reply with one short JSON action.",
+    occurrences: (turns) => turns.filter((turn) => repetitive(turn.text)).map((turn) => turn.turn),
+  },
+  {
+    reason: "thinking-runaway",
+    threshold: (t) => t.thinkingCuts,
+    nudge: "Your reasoning keeps running past its budget. Think briefly, then act: one small step at a time.",
+    occurrences: (turns) => turns.filter((turn) => turn.thinkingCut).map((turn) => turn.turn),
+  },
+];
+
+/** Most of a reply's word 4-grams are repeats: the model is looping in text. */
+export function repetitive(text: string): boolean {
+  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length < 40) return false;
+  const grams = words.slice(3).map((_, i) => words.slice(i, i + 4).join(" "));
+  return new Set(grams).size / grams.length < 0.35;
+}
