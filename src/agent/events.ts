@@ -11,6 +11,7 @@ export type StopReason =
   | "repeated-action" // the same action with the same arguments and the same result, again
   | "alternation" // two actions alternating A/B/A/B with nothing new
   | "repeated-error" // the same error returned again and again
+  | "error-streak" // one failed step after another (invalid replies, erroring actions)
   | "rereading" // reading what was already read, with nothing changed since
   | "edit-oscillation" // edits returning a file to a state it had before
   | "tests-not-improving" // test runs after edits that do not get better

@@ -46,7 +46,8 @@ export function decide(events: readonly AgentEvent[], config: ControllerConfig, 
   let nudge: Verdict | undefined;
   for (const detector of DETECTORS) {
     const occurrences = detector.occurrences(turns, thresholds);
-    const since = nudgedAt.get(detector.reason);
+    const nudged = nudgedAt.get(detector.reason);
+    const since = nudged !== undefined && nudged > (detector.progressAt?.(turns) ?? 0) ? nudged : undefined;
     if (since !== undefined) {
       if (occurrences.some((turn) => turn > since)) return stop(detector.reason, `${detector.reason} again after a nudge`, occurrences);
     } else if (!nudge && occurrences.length >= detector.threshold(thresholds)) {

@@ -5,8 +5,10 @@ import { errorShape, isEdit, type Turn } from "./turns.js";
 export interface DetectorThresholds {
   /** Identical action + identical result, no edit between: occurrences before a nudge. */
   repeatedAction: number;
-  /** The same error shape returned: occurrences before a nudge. */
+  /** The same error shape returned again: occurrences before a nudge. */
   repeatedError: number;
+  /** Failed steps (invalid replies or erroring actions, not test runs) straight after another, before a nudge. */
+  errorStreak: number;
   /** Re-reading unchanged content: occurrences before a nudge. */
   rereading: number;
   /** Invalid replies straight after another invalid reply, before a nudge. */
@@ -24,9 +26,10 @@ export interface DetectorThresholds {
 
 export const DEFAULT_THRESHOLDS: DetectorThresholds = {
   repeatedAction: 2,
-  repeatedError: 2,
+  repeatedError: 1,
   rereading: 2,
   malformedStreak: 1,
+  errorStreak: 1,
   testsNotImproving: 2,
   noEditTurns: 20,
   noEditGrace: 8,
@@ -42,6 +45,8 @@ export interface Detector {
   reason: StopReason;
   threshold: (t: DetectorThresholds) => number;
   occurrences: (turns: Turn[], t: DetectorThresholds) => number[];
+  /** The last turn that showed progress against this pattern; a nudge before it is forgotten. */
+  progressAt?: (turns: Turn[]) => number;
   nudge: string;
 }
 
@@ -109,6 +114,12 @@ export const DETECTORS: Detector[] = [
     occurrences: (turns) => turns.flatMap((turn, i) => (turn.invalid && turns[i - 1]?.invalid ? [turn.turn] : [])),
   },
   {
+    reason: "error-streak",
+    threshold: (t) => t.errorStreak,
+    nudge: "Your last actions all failed. Read the error messages: check the path exists (find_files) and the arguments match the action list.",
+    occurrences: (turns) => turns.flatMap((turn, i) => (failedStep(turn) && i > 0 && failedStep(turns[i - 1]!) ? [turn.turn] : [])),
+  },
+  {
     reason: "edit-oscillation",
     threshold: () => 1,
     nudge: "That edit put the file back the way it was before. You are undoing your own changes: decide on one fix and test it.",
@@ -129,21 +140,38 @@ export const DETECTORS: Detector[] = [
   {
     reason: "tests-not-improving",
     threshold: (t) => t.testsNotImproving,
+    progressAt: (turns) => {
+      let best = Infinity;
+      let at = 0;
+      for (const turn of turns) {
+        const tests = turn.observation?.tests;
+        if (!tests) continue;
+        const failing = tests.passed ? 0 : (tests.failed ?? 1);
+        if (failing < best) [best, at] = [failing, turn.turn];
+      }
+      return at;
+    },
     nudge: "Your last edits did not make the tests pass or fail less. Re-read the failing test's assertion and the code it calls before editing again.",
     occurrences: (turns) => {
       let best = Infinity;
       let editedSinceRun = false;
+      let lastOutput: string | undefined;
       let found: number[] = [];
       for (const turn of turns) {
         if (isEdit(turn)) editedSinceRun = true;
         const tests = turn.observation?.tests;
         if (!tests) continue;
         const failing = tests.passed ? 0 : (tests.failed ?? 1);
+        const output = turn.observation!.text;
         if (failing < best) {
           best = failing;
           found = []; // getting better: the run is alive
-        } else if (editedSinceRun && !tests.passed) found.push(turn.turn);
+        } else if (editedSinceRun && !tests.passed) {
+          // Word for word the same failure after an edit: the edit changed nothing the tests see.
+          found.push(...(output === lastOutput ? [turn.turn, turn.turn] : [turn.turn]));
+        }
         editedSinceRun = false;
+        lastOutput = output;
       }
       return found;
     },
@@ -173,6 +201,11 @@ export const DETECTORS: Detector[] = [
     occurrences: (turns) => turns.filter((turn) => turn.thinkingCut).map((turn) => turn.turn),
   },
 ];
+
+/** An invalid reply, or an action other than a test run that returned an error. */
+function failedStep(turn: Turn): boolean {
+  return !!turn.invalid || (!!turn.observation?.isError && !turn.observation.tests);
+}
 
 /** Most of a reply's word 4-grams are repeats: the model is looping in text. */
 export function repetitive(text: string): boolean {

@@ -1,0 +1,43 @@
+import type { AgentEvent, StopReason } from "../agent/events.js";
+import type { Verdict } from "./controller.js";
+
+export type Policy = (history: readonly AgentEvent[]) => Verdict;
+
+export interface Replay {
+  /** Turns completed when the policy stopped the run, or all of them. */
+  turns: number;
+  tokens: number;
+  stopped?: { reason: StopReason; evidence: number[] };
+  nudges: StopReason[];
+}
+
+/**
+ * Replays a recorded run against a policy: before each turn the policy sees everything that came
+ * before (its own nudges included) and may stop the run there. The recorded turns are taken as what
+ * the model would have done; nudges cannot change them, so savings measured this way are a floor.
+ */
+export function replay(events: readonly AgentEvent[], policy: Policy): Replay {
+  const history: AgentEvent[] = [];
+  const nudges: StopReason[] = [];
+  let turns = 0;
+  let tokens = 0;
+  for (const event of events) {
+    if (event.type === "turn_start") {
+      const verdict = policy(history);
+      if (verdict.kind === "stop") return { turns, tokens, stopped: { reason: verdict.reason, evidence: verdict.evidence }, nudges };
+      if (verdict.kind === "nudge") {
+        nudges.push(verdict.reason);
+        history.push({ type: "verdict", turn: turns, verdict: "nudge", detector: verdict.reason, message: verdict.message, evidence: verdict.evidence });
+      }
+      turns++;
+    }
+    if (event.type === "model_reply") tokens += event.promptTokens + event.completionTokens;
+    history.push(event);
+  }
+  return { turns, tokens, nudges };
+}
+
+/** Wall time a recorded run had used by its last event: model and tool durations added up. */
+export function elapsedMs(history: readonly AgentEvent[]): number {
+  return history.reduce((n, e) => n + (e.type === "model_reply" || e.type === "observation" ? e.durationMs : 0), 0);
+}
