@@ -154,6 +154,13 @@ describe("the agent loop against a scripted model and a real sandbox", () => {
     expect(await sandbox.diff()).not.toContain("a * b");
   });
 
+  it("asks the early-stop controller before every model call: a nudge reaches the model, a repeat stops the run", async () => {
+    const { result, of } = await run(() => READ);
+    expect(of("verdict").map((v) => [v.verdict, v.detector])).toEqual([["nudge", "repeated-action"], ["stop", "repeated-action"]]);
+    expect(ollama.requests[3]!.messages.at(-1)!.content).toContain("You repeated an action with the same arguments and got the same result");
+    expect(result).toMatchObject({ reason: "repeated-action", turns: 4 });
+  });
+
   it("stops at the turn budget", async () => {
     const { result } = await run(() => READ, { budget: { turns: 3, tokens: 1_000_000, minutes: 10 } });
     expect(result).toMatchObject({ reason: "turn-budget", turns: 3 });
