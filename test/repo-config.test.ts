@@ -13,7 +13,7 @@ function problems(raw: unknown): string[] {
 
 describe(".github/nightshift.yml", () => {
   it("fills documented defaults around the required test command", () => {
-    expect(parseRepoConfig({ test: "pytest -q" })).toEqual({ test: "pytest -q", budgets: { turns: 40, tokens: 300000, minutes: 45 }, protected_paths: [], ci: "both", ci_timeout_minutes: 60 });
+    expect(parseRepoConfig({ test: "pytest -q" })).toEqual({ test: "pytest -q", budgets: { turns: 40, tokens: 300000, minutes: 45 }, protected_paths: [], ci: "both", ci_timeout_minutes: 60, tamper: { allow: [], test_globs: [], max_patch_bytes: 204800 } });
   });
 
   it("quotes the path and message of every problem, including unknown keys", () => {

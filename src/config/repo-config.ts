@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tamperConfigSchema } from "../verify/tamper-guard.js";
 
 /** The file a repository uses to configure Nightshift, read from its default branch. */
 export const REPO_CONFIG_FILE = "nightshift.yml";
@@ -28,6 +29,8 @@ export const repoConfigSchema = z
     /** Which CI must pass before a draft PR: GitHub's checks, the local verification, or both. */
     ci: z.enum(["github", "local", "both"]).default("both"),
     ci_timeout_minutes: z.number().int().min(1).max(24 * 60).default(60),
+    /** The tamper guard's per-repository settings (rules switched off, extra test globs, patch size). */
+    tamper: tamperConfigSchema,
   })
   .strict();
 

@@ -12,6 +12,8 @@ export interface CloneOptions {
   sha: string;
   /** Parent directory for workspaces; default the OS temp dir. */
   root?: string;
+  /** Runs on the fresh checkout before any container may touch it (e.g. applying a patch). */
+  prepare?: (dir: string) => Promise<void>;
 }
 
 /**
@@ -33,6 +35,12 @@ export async function cloneWorkspace(options: CloneOptions): Promise<string> {
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw redact(error, secrets);
+  }
+  try {
+    await options.prepare?.(dir);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   }
   handToSandboxUser(dir);
   return dir;
