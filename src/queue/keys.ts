@@ -9,6 +9,8 @@ export function redisKeys(prefix: string) {
     run: (runId: string) => `${prefix}:run:${runId}`,
     runEvents: (runId: string) => `${prefix}:run:${runId}:events`,
     runIndex: `${prefix}:runs`,
+    pushedShas: (repo: string, branch: string) => `${prefix}:pushed:${repo.toLowerCase()}:${branch}`,
+    ciNotice: (repo: string, sha: string) => `${prefix}:ci:${repo.toLowerCase()}:${sha}`,
   };
 }
 

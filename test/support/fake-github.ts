@@ -1,6 +1,10 @@
+import { execFileSync, spawn } from "node:child_process";
 import { createPublicKey, createVerify, type KeyObject } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /**
  * A GitHub REST API subset over real HTTP, reached through GHE_HOST (`/api/v3/...`): app JWT and
@@ -14,6 +18,22 @@ export interface FakeRepo {
   /** login → role name (admin, maintain, write, triage, read); missing = not a collaborator. */
   roles: Record<string, string>;
 }
+
+export interface FakePull {
+  number: number;
+  repo: string;
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+  draft: boolean;
+  state: "open" | "closed";
+  merged: boolean;
+  html_url: string;
+}
+
+/** What the fake's CI reports for commits pushed to a branch: a check suite's conclusion, or nothing. */
+export type FakeCi = "success" | "failure" | "pending" | "none";
 
 export interface FakeComment {
   id: number;
@@ -40,6 +60,15 @@ export interface FakeGitHub {
   reactions: { commentId: number; content: string }[];
   requests: LoggedRequest[];
   app: { id: number; slug: string; permissions: Record<string, string>; events: string[] };
+  pulls: FakePull[];
+  /** CI outcome the fake reports for each pushed commit (default success). */
+  ci: { outcome: FakeCi };
+  /** Directory of bare repositories served over git smart HTTP at /{owner}/{repo}.git. */
+  gitRoot: string;
+  /** Makes a bare repository for owner/repo from a local repository; returns nothing. */
+  hostRepo(ownerRepo: string, source: string): void;
+  /** Head SHA of a branch in a hosted repository, or undefined. */
+  branchSha(ownerRepo: string, branch: string): string | undefined;
   /** Answer the next `times` requests matching `method path` with `status`. */
   failNext(method: string, path: RegExp, status: number, times?: number): void;
   /** Delay every answer by `ms` (to widen race windows). */
@@ -57,6 +86,17 @@ export async function startFakeGitHub(options: { publicKeyPem?: string; app?: Pa
   const requests: LoggedRequest[] = [];
   const faults: { method: string; path: RegExp; status: number; times: number }[] = [];
   const tokens = new Set<string>();
+  const pulls: FakePull[] = [];
+  const ci = { outcome: "success" as FakeCi };
+  const gitRoot = mkdtempSync(join(tmpdir(), "nightshift-fake-git-"));
+  const bare = (ownerRepo: string) => join(gitRoot, `${ownerRepo.toLowerCase()}.git`);
+  const branchSha = (ownerRepo: string, branch: string) => {
+    try {
+      return execFileSync("git", ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], { cwd: bare(ownerRepo), encoding: "utf8" }).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  };
   const publicKey: KeyObject | undefined = options.publicKeyPem ? createPublicKey(options.publicKeyPem) : undefined;
   let latency = 0;
   let nextId = 1000;
@@ -91,7 +131,10 @@ export async function startFakeGitHub(options: { publicKeyPem?: string; app?: Pa
     }],
     ["GET", /^\/repos\/([^/]+)\/([^/]+)\/branches\/([^/]+)$/, (m) => {
       const r = repo(m);
-      if (!r || r.defaultBranch !== decodeURIComponent(m[3]!)) return [404, { message: "Branch not found" }];
+      const branch = decodeURIComponent(m[3]!);
+      const hosted = branchSha(`${m[1]}/${m[2]}`, branch);
+      if (hosted) return [200, { name: branch, commit: { sha: hosted } }];
+      if (!r || r.defaultBranch !== branch) return [404, { message: "Branch not found" }];
       return [200, { name: r.defaultBranch, commit: { sha: r.headSha } }];
     }],
     ["GET", /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/, (m) => {
@@ -113,6 +156,40 @@ export async function startFakeGitHub(options: { publicKeyPem?: string; app?: Pa
       reactions.push({ commentId: Number(m[3]), content: String(body.content) });
       return [201, { id: nextId++, content: body.content }];
     }],
+    ["GET", /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/check-suites$/, () => {
+      if (ci.outcome === "none") return [200, { total_count: 0, check_suites: [] }];
+      const completed = ci.outcome !== "pending";
+      return [200, { total_count: 1, check_suites: [{ id: 1, status: completed ? "completed" : "in_progress", conclusion: completed ? ci.outcome : null, app: { slug: "github-actions" } }] }];
+    }],
+    ["GET", /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/status$/, () => [200, { state: "pending", total_count: 0, statuses: [] }]],
+    ["GET", /^\/repos\/([^/]+)\/([^/]+)\/pulls$/, (m, _b, req) => {
+      const url = new URL(req.url ?? "/", "http://fake");
+      const head = url.searchParams.get("head");
+      const state = url.searchParams.get("state") ?? "open";
+      const repoName = `${m[1]}/${m[2]}`.toLowerCase();
+      return [200, pulls.filter((p) => p.repo === repoName && (!head || `${m[1]}:${p.head}`.toLowerCase() === head.toLowerCase()) && (state === "all" || p.state === state))];
+    }],
+    ["POST", /^\/repos\/([^/]+)\/([^/]+)\/pulls$/, (m, body) => {
+      const repoName = `${m[1]}/${m[2]}`.toLowerCase();
+      if (!branchSha(repoName, String(body.head))) return [422, { message: "Validation Failed: head does not exist" }];
+      const number = nextId++;
+      const pull: FakePull = { number, repo: repoName, title: String(body.title), body: String(body.body), head: String(body.head), base: String(body.base), draft: body.draft === true, state: "open", merged: false, html_url: `https://github.example/${repoName}/pull/${number}` };
+      pulls.push(pull);
+      return [201, pull];
+    }],
+    ["PATCH", /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/, (m, body) => {
+      const pull = pulls.find((p) => p.number === Number(m[3]));
+      if (!pull) return [404, { message: "Not Found" }];
+      Object.assign(pull, body.title ? { title: body.title } : {}, body.body ? { body: body.body } : {}, body.state ? { state: body.state } : {});
+      return [200, pull];
+    }],
+    ["DELETE", /^\/repos\/([^/]+)\/([^/]+)\/git\/refs\/heads\/(.+)$/, (m) => {
+      const repoName = `${m[1]}/${m[2]}`;
+      const branch = decodeURIComponent(m[3]!);
+      if (!branchSha(repoName, branch)) return [422, { message: "Reference does not exist" }];
+      execFileSync("git", ["update-ref", "-d", `refs/heads/${branch}`], { cwd: bare(repoName) });
+      return [204, ""];
+    }],
   ];
 
   function authorised(req: IncomingMessage, path: string): boolean {
@@ -122,12 +199,14 @@ export async function startFakeGitHub(options: { publicKeyPem?: string; app?: Pa
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const gitPath = /^\/([^/]+\/[^/]+\.git)(\/.*)$/.exec((req.url ?? "").split("?")[0]!);
+    if (gitPath) return serveGit(req, res, gitPath[1]!, gitPath[2]!);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString("utf8");
     const body = raw ? JSON.parse(raw) : undefined;
     const url = new URL(req.url ?? "/", "http://fake");
-    const path = url.pathname.replace(/^\/api\/v3/, "");
+    const path = decodeURIComponent(url.pathname).replace(/^\/api\/v3/, "");
     requests.push({ method: req.method ?? "GET", path: url.pathname + url.search, authorization: req.headers.authorization, body, at: Date.now() });
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
@@ -147,6 +226,51 @@ export async function startFakeGitHub(options: { publicKeyPem?: string; app?: Pa
     send(404, { message: `fake GitHub has no route for ${req.method} ${path}` });
   }
 
+  /** git smart HTTP through `git http-backend`, with the installation token checked like GitHub does. */
+  async function serveGit(req: IncomingMessage, res: ServerResponse, repoPath: string, rest: string): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://fake");
+    requests.push({ method: req.method ?? "GET", path: url.pathname + url.search, authorization: req.headers.authorization, body: undefined, at: Date.now() });
+    const basic = /^basic (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
+    const [user, password] = basic ? Buffer.from(basic, "base64").toString("utf8").split(":") : [];
+    if (user !== "x-access-token" || !password || !tokens.has(password)) {
+      res.writeHead(401, { "www-authenticate": 'Basic realm="GitHub"', "content-type": "text/plain" }).end("Authentication failed");
+      return;
+    }
+    if (!existsSync(join(gitRoot, repoPath.toLowerCase()))) {
+      res.writeHead(404).end("Repository not found");
+      return;
+    }
+    const child = spawn("git", ["http-backend"], {
+      env: {
+        PATH: process.env.PATH,
+        GIT_PROJECT_ROOT: gitRoot,
+        GIT_HTTP_EXPORT_ALL: "1",
+        PATH_INFO: `/${repoPath.toLowerCase()}${rest}`,
+        QUERY_STRING: url.search.slice(1),
+        REQUEST_METHOD: req.method ?? "GET",
+        CONTENT_TYPE: req.headers["content-type"] ?? "",
+        ...(req.headers["content-encoding"] ? { HTTP_CONTENT_ENCODING: String(req.headers["content-encoding"]) } : {}),
+        REMOTE_USER: "x-access-token",
+        REMOTE_ADDR: "127.0.0.1",
+      },
+    });
+    req.pipe(child.stdin);
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => chunks.push(c));
+    await new Promise((resolve) => child.on("close", resolve));
+    const output = Buffer.concat(chunks);
+    const split = output.indexOf("\r\n\r\n");
+    const head = output.subarray(0, split).toString("utf8");
+    const headers: Record<string, string> = {};
+    let status = 200;
+    for (const line of head.split("\r\n")) {
+      const [name, ...value] = line.split(": ");
+      if (name!.toLowerCase() === "status") status = Number(value.join(": ").split(" ")[0]);
+      else headers[name!] = value.join(": ");
+    }
+    res.writeHead(status, headers).end(output.subarray(split + 4));
+  }
+
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => res.writeHead(500).end(String(error)));
   });
@@ -161,12 +285,21 @@ export async function startFakeGitHub(options: { publicKeyPem?: string; app?: Pa
     reactions,
     requests,
     app,
+    pulls,
+    ci,
+    gitRoot,
+    hostRepo(ownerRepo, source) {
+      execFileSync("git", ["clone", "--quiet", "--bare", source, bare(ownerRepo)]);
+      execFileSync("git", ["config", "http.receivepack", "true"], { cwd: bare(ownerRepo) });
+    },
+    branchSha,
     failNext: (method, path, status, times = 1) => faults.push({ method, path, status, times }),
     setLatency: (ms) => (latency = ms),
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        rmSync(gitRoot, { recursive: true, force: true });
       }),
   };
 }

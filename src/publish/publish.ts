@@ -1,0 +1,109 @@
+import type { Redis } from "ioredis";
+import type { ProbotOctokit } from "probot";
+import { upsertStatusComment } from "../github/status-comment.js";
+import { issueKey, type RedisKeys } from "../queue/keys.js";
+import type { VerifyReport } from "../verify/verify.js";
+import { waitForCi } from "./ci-gate.js";
+import { prBody, type RunFigures } from "./pr-body.js";
+import { BranchTakenError, branchFor, pushBranch } from "./push-branch.js";
+import { redactSecrets } from "./secrets.js";
+
+export interface PublishInput {
+  octokit: ProbotOctokit;
+  redis: Redis;
+  keys: RedisKeys;
+  owner: string;
+  repo: string;
+  issue: number;
+  issueTitle: string;
+  requester: string;
+  defaultBranch: string;
+  baseSha: string;
+  cloneUrl: string;
+  token: string;
+  patch: string;
+  testCommand: string;
+  verification: VerifyReport;
+  run: RunFigures;
+  ci: "github" | "local" | "both";
+  ciTimeoutMs: number;
+  pollMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export type PublishOutcome =
+  | { kind: "pr-opened" | "pr-updated"; number: number; url: string; sha: string }
+  | { kind: "ci-failed" | "ci-timeout"; detail: string; sha: string }
+  | { kind: "closed-by-person"; number: number }
+  | { kind: "branch-taken"; detail: string };
+
+/**
+ * Publishes a verified patch: push `nightshift/issue-<n>` (on the host, token in a header), wait for
+ * the repository's CI per its policy, then open a draft PR or update the open one. Red or timeout
+ * deletes the branch and opens nothing; a PR a person closed is never recreated; a branch a person
+ * pushed to is left alone. Every outcome is written to the issue's status comment, secrets redacted.
+ */
+export async function publish(input: PublishInput): Promise<PublishOutcome> {
+  const branch = branchFor(input.issue);
+  const repoName = `${input.owner}/${input.repo}`;
+  const { data: existing } = await input.octokit.rest.pulls.list({ owner: input.owner, repo: input.repo, head: `${input.owner}:${branch}`, state: "all", per_page: 10 });
+  const closed = existing.find((p) => p.state === "closed" && !p.merged_at);
+  const open = existing.find((p) => p.state === "open");
+  if (closed && !open) return report(input, { kind: "closed-by-person", number: closed.number });
+
+  const coAuthor = `Co-authored-by: ${input.requester} <${input.requester}@users.noreply.github.com>`;
+  const message = `Fix #${input.issue}: ${input.issueTitle.slice(0, 60)}\n\n${redactSecrets(input.run.summary).text.slice(0, 2000)}\n\n${coAuthor}\n`;
+  let pushed;
+  try {
+    pushed = await pushBranch({ cloneUrl: input.cloneUrl, token: input.token, repo: repoName, baseSha: input.baseSha, patch: input.patch, branch, message, redis: input.redis, keys: input.keys });
+  } catch (error) {
+    if (error instanceof BranchTakenError) return report(input, { kind: "branch-taken", detail: error.message });
+    throw error;
+  }
+
+  let ci = "local verification only (repository policy `ci: local`)";
+  if (input.ci !== "local") {
+    const result = await waitForCi({
+      octokit: input.octokit,
+      owner: input.owner,
+      repo: input.repo,
+      sha: pushed.sha,
+      timeoutMs: input.ciTimeoutMs,
+      pollMs: input.pollMs ?? 30_000,
+      notified: async () => (await input.redis.exists(input.keys.ciNotice(repoName, pushed.sha))) === 1,
+      sleep: input.sleep,
+      now: input.now,
+    });
+    if (result.result !== "success") {
+      await input.octokit.rest.git.deleteRef({ owner: input.owner, repo: input.repo, ref: `heads/${branch}` }).catch((error: { status?: number }) => {
+        if (error.status !== 422) throw error; // 422: already gone
+      });
+      return report(input, { kind: result.result === "timeout" ? "ci-timeout" : "ci-failed", detail: result.detail, sha: pushed.sha });
+    }
+    ci = `GitHub checks green on ${pushed.sha.slice(0, 12)} (${result.detail})`;
+  }
+
+  const body = redactSecrets(prBody({ issue: input.issue, run: input.run, pushed, verification: input.verification, ci, testCommand: input.testCommand })).text;
+  const title = `Nightshift: ${input.issueTitle}`.slice(0, 200);
+  if (open) {
+    await input.octokit.rest.pulls.update({ owner: input.owner, repo: input.repo, pull_number: open.number, title, body });
+    return report(input, { kind: "pr-updated", number: open.number, url: open.html_url, sha: pushed.sha });
+  }
+  const { data: pr } = await input.octokit.rest.pulls.create({ owner: input.owner, repo: input.repo, head: branch, base: input.defaultBranch, title, body, draft: true });
+  return report(input, { kind: "pr-opened", number: pr.number, url: pr.html_url, sha: pushed.sha });
+}
+
+async function report(input: PublishInput, outcome: PublishOutcome): Promise<PublishOutcome> {
+  const text = {
+    "pr-opened": () => `**Nightshift: draft PR ready** — #${(outcome as { number: number }).number}, verified and green. Please review it.`,
+    "pr-updated": () => `**Nightshift: draft PR updated** — #${(outcome as { number: number }).number} has the new attempt, verified and green.`,
+    "ci-failed": () => `**Nightshift: no PR** — the patch passed Nightshift's own verification, but the repository's CI failed (${(outcome as { detail: string }).detail}). The branch was deleted.`,
+    "ci-timeout": () => `**Nightshift: no PR** — the repository's CI did not finish in time (${(outcome as { detail: string }).detail}). The branch was deleted.`,
+    "closed-by-person": () => `**Nightshift: no PR** — someone closed Nightshift's previous PR #${(outcome as { number: number }).number}; it will not open another for this issue.`,
+    "branch-taken": () => `**Nightshift: no PR** — ${(outcome as { detail: string }).detail}.`,
+  }[outcome.kind]();
+  const ref = { owner: input.owner, repo: input.repo, issue_number: input.issue };
+  await upsertStatusComment(input.octokit, input.redis, input.keys, ref, issueKey(input.owner, input.repo, input.issue), redactSecrets(text).text);
+  return outcome;
+}
