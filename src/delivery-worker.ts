@@ -3,6 +3,7 @@ import { pino, type Logger } from "pino";
 import { Probot, type ProbotOctokit } from "probot";
 import type { EnvConfig } from "./config/env.js";
 import { nightshiftApp } from "./github/app.js";
+import { NightshiftOctokit } from "./github/octokit.js";
 import type { Delivery } from "./github/delivery.js";
 import { QUEUE_NAMES, redisKeys } from "./queue/keys.js";
 import { connectRedis } from "./queue/redis.js";
@@ -10,7 +11,7 @@ import { openRunQueue } from "./queue/run-queue.js";
 
 export interface DeliveryWorkerDeps {
   config: EnvConfig;
-  /** The Octokit class handlers use; defaults to Probot's (retries, GitHub's write and notification throttling). */
+  /** The Octokit class handlers use; defaults to NightshiftOctokit (retries, GitHub's pacing, rate-limit waits). */
   Octokit?: typeof ProbotOctokit;
   clock?: () => Date;
   log?: Logger;
@@ -32,7 +33,7 @@ export async function startDeliveryWorker({ config, Octokit, clock = () => new D
   const workerRedis = connectRedis(config.redisUrl);
   const keys = redisKeys(config.redisPrefix);
   const runs = openRunQueue(redis, config.redisPrefix);
-  const probot = new Probot({ appId: config.appId, privateKey: config.privateKey, secret: config.webhookSecret, baseUrl: config.githubBaseUrl, Octokit, log: log.child({ name: "probot" }) });
+  const probot = new Probot({ appId: config.appId, privateKey: config.privateKey, secret: config.webhookSecret, baseUrl: config.githubBaseUrl, Octokit: Octokit ?? NightshiftOctokit, log: log.child({ name: "probot" }) });
   await probot.load(nightshiftApp({ config, runs, redis, keys, clock }));
 
   const worker = new Worker<Delivery>(

@@ -201,6 +201,24 @@ describe("label intake over signed HTTP webhooks", () => {
   });
 });
 
+describe("CI webhooks", () => {
+  it("check_suite.completed and workflow_run.completed tell the CI gate to look at that commit", async () => {
+    h = await startHarness({ clock: () => DAYTIME });
+    for (const [event, field] of [["check_suite", "check_suite"], ["workflow_run", "workflow_run"]] as const) {
+      const payload = examplePayload(event, "completed");
+      payload.repository = { ...payload.repository, name: "widgets", owner: { ...payload.repository.owner, login: "acme" } };
+      payload.installation = { id: 42 };
+      payload[field].head_sha = `${event === "check_suite" ? "a" : "b"}`.repeat(40);
+      expect((await h.deliver(event, payload)).status).toBe(202);
+    }
+    const requested = examplePayload("check_suite", "completed");
+    requested.action = "requested";
+    expect((await h.deliver("check_suite", requested)).body).toMatchObject({ ignored: "check_suite.requested is not acted on" });
+    await h.settle();
+    expect(await h.redis.exists(h.keys.ciNotice("acme/widgets", "a".repeat(40)), h.keys.ciNotice("acme/widgets", "b".repeat(40)))).toBe(2);
+  });
+});
+
 describe("repository config", () => {
   it("answers a malformed config with one comment quoting the zod path and message, and queues nothing", async () => {
     h = await startHarness({ clock: () => DAYTIME, files: { ".github/nightshift.yml": "test: npm test\nbudgets:\n  turns: -3\ntset: oops\n" } });

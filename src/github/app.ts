@@ -29,6 +29,12 @@ export function nightshiftApp(deps: IntakeDeps): ApplicationFunction {
       await cancelWaiting(ctx, deps, "the issue was closed");
     });
 
+    // The CI gate polls GitHub; these tell it to look now.
+    app.on(["check_suite.completed", "workflow_run.completed"], async (ctx) => {
+      const sha = "check_suite" in ctx.payload ? ctx.payload.check_suite.head_sha : ctx.payload.workflow_run.head_sha;
+      await deps.redis.set(deps.keys.ciNotice(`${ctx.payload.repository.owner.login}/${ctx.payload.repository.name}`, sha), "1", "EX", 24 * 3600);
+    });
+
     app.on("issue_comment.created", async (ctx) => {
       const { comment, issue } = ctx.payload;
       if (issue.pull_request || isBot(comment.user ?? ctx.payload.sender)) return;

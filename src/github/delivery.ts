@@ -20,6 +20,8 @@ const issue = z.object({ number: z.number().int().positive(), title: z.string(),
 const shapes = {
   issues: z.object({ action: z.string(), issue, repository, installation, sender: account, label: z.object({ name: z.string() }).optional() }),
   issue_comment: z.object({ action: z.string(), issue, repository, installation, sender: account, comment: z.object({ id: z.number().int(), body: z.string(), user: account }) }),
+  check_suite: z.object({ action: z.string(), check_suite: z.object({ head_sha: z.string(), head_branch: z.string().nullable().optional() }), repository, installation, sender: account }),
+  workflow_run: z.object({ action: z.string(), workflow_run: z.object({ head_sha: z.string(), head_branch: z.string().nullable().optional() }), repository, installation, sender: account }),
 };
 
 export type HandledEvent = keyof typeof shapes;
@@ -38,6 +40,9 @@ export function triageDelivery(id: string, name: string, payload: unknown, label
   const loose = (typeof payload === "object" && payload !== null ? payload : {}) as { action?: unknown; label?: { name?: unknown }; comment?: { body?: unknown } };
   if (name === "issues" && !wantedIssueAction(loose.action, loose.label?.name, label)) {
     return { kind: "ignore", reason: `issues.${String(loose.action)} is not acted on` };
+  }
+  if ((name === "check_suite" || name === "workflow_run") && loose.action !== "completed") {
+    return { kind: "ignore", reason: `${name}.${String(loose.action)} is not acted on` };
   }
   if (name === "issue_comment" && (loose.action !== "created" || typeof loose.comment?.body !== "string" || !loose.comment.body.includes("/agent"))) {
     return { kind: "ignore", reason: "comment carries no /agent command" };

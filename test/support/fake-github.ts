@@ -69,8 +69,8 @@ export interface FakeGitHub {
   hostRepo(ownerRepo: string, source: string): void;
   /** Head SHA of a branch in a hosted repository, or undefined. */
   branchSha(ownerRepo: string, branch: string): string | undefined;
-  /** Answer the next `times` requests matching `method path` with `status`. */
-  failNext(method: string, path: RegExp, status: number, times?: number): void;
+  /** Answer the next `times` requests matching `method path` with `status` (and a message and headers). */
+  failNext(method: string, path: RegExp, status: number, times?: number, reply?: { message?: string; headers?: Record<string, string> }): void;
   /** Delay every answer by `ms` (to widen race windows). */
   setLatency(ms: number): void;
   close(): Promise<void>;
@@ -84,7 +84,7 @@ export async function startFakeGitHub(options: { publicKeyPem?: string; app?: Pa
   const comments: FakeComment[] = [];
   const reactions: FakeGitHub["reactions"] = [];
   const requests: LoggedRequest[] = [];
-  const faults: { method: string; path: RegExp; status: number; times: number }[] = [];
+  const faults: { method: string; path: RegExp; status: number; times: number; message?: string; headers?: Record<string, string> }[] = [];
   const tokens = new Set<string>();
   const pulls: FakePull[] = [];
   const ci = { outcome: "success" as FakeCi };
@@ -216,7 +216,7 @@ export async function startFakeGitHub(options: { publicKeyPem?: string; app?: Pa
     const fault = faults.find((f) => f.method === req.method && f.path.test(path) && f.times > 0);
     if (fault) {
       fault.times--;
-      return send(fault.status, { message: `scripted ${fault.status}` });
+      return send(fault.status, { message: fault.message ?? `scripted ${fault.status}` }, fault.headers);
     }
     if (!authorised(req, path)) return send(401, { message: "Bad credentials" });
     for (const [method, pattern, handler] of routes) {
@@ -293,7 +293,7 @@ export async function startFakeGitHub(options: { publicKeyPem?: string; app?: Pa
       execFileSync("git", ["config", "http.receivepack", "true"], { cwd: bare(ownerRepo) });
     },
     branchSha,
-    failNext: (method, path, status, times = 1) => faults.push({ method, path, status, times }),
+    failNext: (method, path, status, times = 1, reply = {}) => faults.push({ method, path, status, times, ...reply }),
     setLatency: (ms) => (latency = ms),
     close: () =>
       new Promise((resolve) => {
