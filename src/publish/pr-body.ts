@@ -37,7 +37,9 @@ export function prBody(o: { issue: number; run: RunFigures; pushed: Pushed; veri
     "",
     "## Verification",
     `- Tamper guard: passed (tests not deleted, weakened or skipped; CI, lockfiles, config and agent instructions untouched).`,
-    `- Fresh clone at the base commit, fresh sandbox, whole suite: \`${o.testCommand}\` ${tests?.passed ? "passed" : "did not pass"}${tests ? ` in ${(tests.durationMs / 1000).toFixed(1)} s` : ""}.`,
+    tests
+      ? `- Fresh clone at the base commit, fresh sandbox, whole suite: \`${o.testCommand}\` ${tests.passed ? "passed" : "did not pass"} in ${(tests.durationMs / 1000).toFixed(1)} s.`
+      : "- The patch applies cleanly to the base commit; the suite was left to GitHub CI (repository policy `ci: github`).",
     `- Reproduction: ${reproduction}`,
     `- CI: ${o.ci}`,
     "",

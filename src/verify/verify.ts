@@ -33,7 +33,7 @@ export type Reproduction =
 
 export interface VerifyReport {
   verdict: "accepted" | "rejected";
-  /** Where it stopped: the tamper guard, applying the patch, setup, or the tests (passed or not). */
+  /** Where it stopped: the tamper guard, applying the patch (the last step under `ci: github`), setup, or the tests. */
   stage: "tamper" | "apply" | "setup" | "tests";
   rejections: Rejection[];
   applyError?: string;
@@ -59,12 +59,18 @@ export async function verifyPatch(input: VerifyInput): Promise<VerifyReport> {
   const report = (fields: Omit<VerifyReport, "durationMs" | "reproduction"> & { reproduction?: Reproduction }): VerifyReport => ({ reproduction: { kind: "none", reason: "verification stopped before the tests ran" }, ...fields, durationMs: Date.now() - started });
   const rejections = checkTampering(input.patch, input.config.tamper, input.config.protected_paths);
   if (rejections.length > 0) return report({ verdict: "rejected", stage: "tamper", rejections });
+  if (input.config.ci === "github") {
+    // The repository chose its GitHub CI as the judge: check the patch applies, run nothing here.
+    const applies = await runSuite(input, input.patch, "verify", false);
+    if (applies.kind === "apply-failed") return report({ verdict: "rejected", stage: "apply", rejections, applyError: applies.error });
+    return report({ verdict: "accepted", stage: "apply", rejections, reproduction: { kind: "none", reason: "the repository's policy (`ci: github`) leaves the tests to its GitHub CI" } });
+  }
 
   const isTest = (path: string) => isTestPath(path, input.config.tamper.test_globs);
   const testChanges = parsePatch(input.patch).filter((f) => isTest(f.path) && f.added.length > 0);
-  const reproduction = testChanges.length > 0 ? runSuite(input, filterPatch(input.patch, isTest), "repro") : undefined;
+  const reproduction = testChanges.length > 0 ? (runSuite(input, filterPatch(input.patch, isTest), "repro") as Promise<SuiteRun>) : undefined;
   try {
-    const main = await runSuite(input, input.patch, "verify");
+    const main = (await runSuite(input, input.patch, "verify")) as SuiteRun;
     if (main.kind === "apply-failed") return report({ verdict: "rejected", stage: "apply", rejections, applyError: main.error });
     if (main.kind === "setup-failed") return report({ verdict: "rejected", stage: "setup", rejections, setup: main.setup });
     const withFix = main.tests;
@@ -87,7 +93,7 @@ type SuiteRun =
   | { kind: "ran"; setup?: CommandOutcome; tests: CommandOutcome };
 
 /** A fresh clone with `patch` applied, the setup command with network, then the test command without. */
-async function runSuite(input: VerifyInput, patch: string, label: string): Promise<SuiteRun> {
+async function runSuite(input: VerifyInput, patch: string, label: string, runCommands = true): Promise<SuiteRun | { kind: "applied" }> {
   let workspace: string;
   try {
     workspace = await cloneWorkspace({ url: input.repo.cloneUrl, token: input.repo.token, sha: input.repo.baseSha, root: input.workspaceRoot, prepare: (dir) => applyPatch(dir, patch) });
@@ -96,6 +102,7 @@ async function runSuite(input: VerifyInput, patch: string, label: string): Promi
     throw error;
   }
   try {
+    if (!runCommands) return { kind: "applied" };
     let setup: CommandOutcome | undefined;
     if (input.config.setup) {
       setup = await inSandbox(input, workspace, "setup", `${label}-setup`, input.config.setup, SETUP_TIMEOUT_MS);
