@@ -62,7 +62,10 @@ describe("verify and publish as BullMQ stages", () => {
     await queueVerification(early, job(8, "edit-ci-workflow"));
     await early.close();
 
-    const stages = await startStageWorkers({ config, Octokit: UnthrottledOctokit, ciPollMs: 50, log: pino({ level: "silent" }) });
+    // Every log line at the most verbose level, to check no token ever reaches one.
+    const lines: string[] = [];
+    const log = pino({ level: "trace" }, { write: (line: string) => void lines.push(line) });
+    const stages = await startStageWorkers({ config, Octokit: UnthrottledOctokit, ciPollMs: 50, log });
     try {
       const pr = await waitFor(async () => github.pulls.find((p) => p.head === "nightshift/issue-7"), 60_000, "the draft PR");
       expect(pr).toMatchObject({ draft: true, state: "open" });
@@ -76,6 +79,11 @@ describe("verify and publish as BullMQ stages", () => {
         return r.outcome ? r : undefined;
       });
       expect(record).toMatchObject({ verdict: "accepted", outcome: "pr-opened" });
+      const issued = github.requests.filter((r) => r.path.endsWith("/access_tokens")).length;
+      expect(issued).toBeGreaterThan(0);
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.join("\n")).not.toMatch(/ghs_fake/);
+      for (const request of github.requests) expect(request.path).not.toMatch(/ghs_fake/);
     } finally {
       await stages.close();
     }
