@@ -3,7 +3,7 @@
 # stdout. Running commands this way costs a fork instead of a `docker exec` (~50 ms), and killing a
 # command's process group needs no new process, so it works even when a fork bomb has used up the
 # pids limit. Standard library only: any image with python3 can run it.
-import base64, json, os, signal, subprocess, sys, threading
+import base64, json, os, signal, subprocess, sys, threading, time
 
 send_lock = threading.Lock()
 running = {}  # request id -> Popen
@@ -59,8 +59,10 @@ class Capped:
 
 
 def kill_group(pid):
-    # Repeat: a process forking while the group is being killed can leave a child behind.
-    for _ in range(50):
+    # Repeat until the group is empty: a process forking while the group is being killed (a fork
+    # bomb) can leave children behind. Give up after a second; the pids limit still holds.
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
         try:
             os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -103,7 +105,7 @@ def run(request):
     timer.cancel()
     kill_group(proc.pid)  # whatever the command left running in the background ends with it
     for pump in pumps:
-        pump.join(5)  # a process that left the group may hold the pipes; do not wait for it forever
+        pump.join(1)  # a process that left the group may hold the pipes; do not wait for it
     running.pop(rid, None)
     killed.discard(rid)
     send({"id": rid, "exit": code if code >= 0 else 128 - code, "stdout": out.reply(), "stderr": err.reply(), "timedOut": timed_out.is_set(), "oomKills": oom_kills()})
