@@ -1,9 +1,10 @@
 import { hostname } from "node:os";
-import { Worker, type Job } from "bullmq";
+import { DelayedError, Worker, type Job } from "bullmq";
 import Docker from "dockerode";
 import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import type { EnvConfig } from "./config/env.js";
+import { isInsideWindow, nextWindowStart } from "./config/window.js";
 import { QUEUE_NAMES, redisKeys, type RedisKeys } from "./queue/keys.js";
 import { assertNoEviction, connectRedis } from "./queue/redis.js";
 import type { RunJob } from "./queue/run-job.js";
@@ -14,11 +15,8 @@ import { reapOrphans } from "./sandbox/reaper.js";
 /** What a worker does with a run once it starts; returns the outcome stored in the run record. */
 export type RunPipeline = (run: { runId: string; job: Job<RunJob>; signal: AbortSignal; redis: Redis; keys: RedisKeys }) => Promise<string>;
 
-/**
- * Until the sandbox, agent and verification stages exist (issues 3-7), a run only passes through:
- * the worker records that it started and ended, so server → Redis → worker is exercised for real.
- */
-export const recordOnlyPipeline: RunPipeline = async () => "recorded (no pipeline stages yet)";
+/** A pipeline that only records that the run started and ended: for tests of the queue path itself. */
+export const recordOnlyPipeline: RunPipeline = async () => "recorded (no pipeline stages)";
 
 export interface WorkerDeps {
   config: EnvConfig;
@@ -62,19 +60,48 @@ export async function startRunWorker({ config, docker = new Docker(), pipeline =
     log.warn({ err: error }, "could not look for orphaned sandboxes; is the Docker engine running? (`nightshift doctor`)");
   }
   const workerName = `${hostname()}:${process.pid}`;
-  const controller = new AbortController();
+  const running = new Set<AbortController>();
+  let shuttingDown = false;
   const workerRedis = connectRedis(config.redisUrl);
   const worker = new Worker<RunJob>(
     QUEUE_NAMES.runs,
-    async (job) => {
+    async (job, token) => {
+      const inWindow = () => isInsideWindow(config.window, clock(), config.timeZone);
+      const backToWaiting = async (at: number) => {
+        await job.moveToDelayed(at, token);
+        throw new DelayedError();
+      };
+      // Outside the window a run waits for the next opening (unless it was asked for now).
+      if (!job.data.immediate && !inWindow()) return backToWaiting(nextWindowStart(config.window, clock(), config.timeZone).getTime());
+
       const runId = runIdFor(job);
       const { owner, repo, issueNumber, requester, baseSha } = job.data;
-      await recordRunStarted(redis, keys, { runId, jobId: job.id!, issue: `${owner}/${repo}#${issueNumber}`, requester, baseSha, attempt: job.attemptsMade + 1, stage: "started", startedAt: clock().toISOString(), worker: workerName }, clock());
-      log.info({ runId }, "run started");
-      const outcome = await pipeline({ runId, job, signal: controller.signal, redis, keys });
-      await recordRunEnded(redis, keys, runId, outcome, clock());
-      log.info({ runId, outcome }, "run ended");
-      return outcome;
+      const controller = new AbortController();
+      running.add(controller);
+      let closedWindow = false;
+      // Cancellation reaches whichever machine holds the run through Redis; the window may close.
+      const watch = setInterval(() => {
+        void redis.getdel(keys.cancel(job.id!)).then((asked) => asked && controller.abort());
+        if (config.windowEnd === "stop" && !job.data.immediate && !inWindow()) {
+          closedWindow = true;
+          controller.abort();
+        }
+      }, 500);
+      try {
+        await recordRunStarted(redis, keys, { runId, jobId: job.id!, issue: `${owner}/${repo}#${issueNumber}`, requester, baseSha, attempt: job.attemptsMade + 1, stage: "started", startedAt: clock().toISOString(), worker: workerName }, clock());
+        log.info({ runId }, "run started");
+        const outcome = await pipeline({ runId, job, signal: controller.signal, redis, keys });
+        if (shuttingDown || closedWindow) {
+          log.info({ runId }, shuttingDown ? "worker stopping: the run goes back to the queue" : "the window closed: the run waits for the next one");
+          return backToWaiting(shuttingDown ? Date.now() + 1_000 : nextWindowStart(config.window, clock(), config.timeZone).getTime());
+        }
+        await recordRunEnded(redis, keys, runId, outcome, clock());
+        log.info({ runId, outcome }, "run ended");
+        return outcome;
+      } finally {
+        clearInterval(watch);
+        running.delete(controller);
+      }
     },
     { connection: workerRedis, prefix: config.redisPrefix, concurrency: config.gpuSlots },
   );
@@ -83,7 +110,9 @@ export async function startRunWorker({ config, docker = new Docker(), pipeline =
   log.info({ worker: workerName, slots: config.gpuSlots }, "nightshift worker waiting for runs");
   return {
     async close() {
-      controller.abort();
+      // Graceful: take nothing new, stop the runs in flight, and put them back in the queue.
+      shuttingDown = true;
+      for (const controller of running) controller.abort();
       await worker.close();
       await runs.close();
       workerRedis.disconnect();

@@ -223,3 +223,14 @@ describe("sandbox lifecycle", () => {
     await expect(createSandbox(gone, { runId: "x", workspace, namespace: NAMESPACE, phase: "agent", image: SANDBOX_IMAGE })).rejects.toMatchObject({ kind: "engine-unavailable" });
   });
 });
+
+describe("the patch", () => {
+  it("leaves out what running code left behind (__pycache__, node_modules, …) but keeps new source files", async () => {
+    await sandbox.exec("git checkout -q -- . && git clean -fdq");
+    await sandbox.exec("python3 -c 'import test_calc' && mkdir -p node_modules/x && echo 1 > node_modules/x/i.js && echo 'X = 1' > src/new_module.py");
+    expect((await sandbox.exec("ls src/__pycache__ | wc -l")).stdout.trim()).not.toBe("0");
+    const patch = await sandbox.diff();
+    expect(patch).toContain("src/new_module.py");
+    expect(patch).not.toMatch(/__pycache__|node_modules/);
+  });
+});

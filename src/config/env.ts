@@ -28,6 +28,9 @@ export interface EnvConfig {
   thinkingBudget: number;
   sandboxImage: string;
   workspaceRoot: string;
+  energyCommand: string[];
+  energyIntervalMs: number;
+  windowEnd: "finish" | "stop";
   redisPrefix: string;
   dataDir: string;
   gpuSlots: number;
@@ -69,6 +72,9 @@ const schema = z.object({
   NIGHTSHIFT_THINKING_BUDGET: intIn(64, 65_536, "a number of reasoning tokens from 64 to 65536").default(2048),
   NIGHTSHIFT_SANDBOX_IMAGE: z.string().regex(/^[\w./:@-]+$/, { error: "expected a Docker image reference, e.g. nightshift-sandbox:bookworm" }).default("nightshift-sandbox:bookworm"),
   NIGHTSHIFT_WORKSPACES: z.string().regex(/^\//, { error: "expected an absolute directory path" }).default(tmpdir()),
+  NIGHTSHIFT_ENERGY_COMMAND: z.string().trim().min(1).default("nvidia-smi --query-gpu=power.draw --format=csv,noheader,nounits"),
+  NIGHTSHIFT_ENERGY_INTERVAL_MS: intIn(100, 600_000, "a sampling interval in milliseconds from 100 to 600000").default(5_000),
+  NIGHTSHIFT_WINDOW_END: z.enum(["finish", "stop"], { error: 'expected "finish" (runs in flight finish) or "stop" (they stop and wait for the next window)' }).default("finish"),
   NIGHTSHIFT_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: "expected letters, digits, _ or -" }).default("nightshift"),
   NIGHTSHIFT_DATA_DIR: z.string().min(1).default(".nightshift"),
   NIGHTSHIFT_GPU_SLOTS: intIn(1, 64, "a whole number of GPU slots from 1 to 64").default(1),
@@ -142,6 +148,9 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv = process.env, readFile = (
     thinkingBudget: raw.NIGHTSHIFT_THINKING_BUDGET,
     sandboxImage: raw.NIGHTSHIFT_SANDBOX_IMAGE,
     workspaceRoot: raw.NIGHTSHIFT_WORKSPACES,
+    energyCommand: raw.NIGHTSHIFT_ENERGY_COMMAND.split(/\s+/),
+    energyIntervalMs: raw.NIGHTSHIFT_ENERGY_INTERVAL_MS,
+    windowEnd: raw.NIGHTSHIFT_WINDOW_END,
     redisPrefix: raw.NIGHTSHIFT_REDIS_PREFIX,
     dataDir: raw.NIGHTSHIFT_DATA_DIR,
     gpuSlots: raw.NIGHTSHIFT_GPU_SLOTS,
@@ -153,6 +162,7 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv = process.env, readFile = (
 export function requireFor(command: "server" | "worker" | "start", config: EnvConfig): void {
   const problems: string[] = [];
   if (command === "server" && !config.appId) problems.push("APP_ID: required for `nightshift server`; register the App first (run `nightshift start` with no APP_ID for the setup page)");
+  if (command === "worker" && (!config.appId || !config.privateKey)) problems.push("APP_ID: required for `nightshift worker` (with PRIVATE_KEY or PRIVATE_KEY_PATH): the worker clones, comments and opens PRs as the App");
   if (command !== "start" && !config.redisUrl) problems.push(`REDIS_URL: required for \`nightshift ${command}\`; e.g. redis://127.0.0.1:6379 (only \`nightshift start\` can run a private Redis)`);
   if (problems.length > 0) throw new ConfigError(problems);
 }

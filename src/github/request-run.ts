@@ -70,6 +70,7 @@ export async function requestRun(ctx: IssueContext, deps: IntakeDeps, request: {
       defaultBranch,
       baseSha: branch.commit.sha,
       trigger: request.trigger,
+      immediate: request.now,
       requestedAt: now.toISOString(),
       plannedStart: plannedStart.toISOString(),
       config,
@@ -80,6 +81,7 @@ export async function requestRun(ctx: IssueContext, deps: IntakeDeps, request: {
     if (!created && state === "active") return "running";
     let outcome: RequestOutcome = created ? "queued" : "already-queued";
     if (!created && request.now && state === "delayed") {
+      await job.updateData({ ...job.data, immediate: true });
       await job.promote();
       outcome = "promoted";
     }

@@ -12,6 +12,8 @@ export const runJobSchema = z.object({
   defaultBranch: z.string().min(1),
   baseSha: z.string().regex(/^[0-9a-f]{40}$/),
   trigger: z.enum(["label", "retry"]),
+  /** `/agent retry --now`: runs outside the window too. */
+  immediate: z.boolean().default(false),
   requestedAt: z.iso.datetime(),
   plannedStart: z.iso.datetime(),
   config: repoConfigSchema,

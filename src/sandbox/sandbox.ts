@@ -164,7 +164,8 @@ export async function createSandbox(docker: Docker, options: SandboxOptions): Pr
     async diff({ maxBytes = 1024 * 1024 } = {}) {
       // Hooks, fsmonitor, external diff drivers and textconv are the repository's code: none runs here.
       const git = "git -c core.hooksPath=/dev/null -c core.fsmonitor=false";
-      const result = await exec(["/bin/sh", "-c", `${git} add --all --intent-to-add . && ${git} diff --no-ext-diff --no-textconv --binary HEAD`], { maxOutputBytes: maxBytes, timeoutMs: 60_000 });
+      const artifacts = BUILD_ARTIFACTS.map((glob) => `':(exclude,glob)${glob}'`).join(" ");
+      const result = await exec(["/bin/sh", "-c", `${git} add --all --intent-to-add -- . ${artifacts} && ${git} diff --no-ext-diff --no-textconv --binary HEAD`], { maxOutputBytes: maxBytes, timeoutMs: 60_000 });
       if (result.exitCode !== 0) throw new SandboxError("file", `git diff failed: ${result.stderr.trim().slice(0, 500)}`);
       if (result.truncated) throw new SandboxError("patch-too-large", `the patch is ${result.stdoutBytes} bytes, over the ${maxBytes}-byte limit`);
       return result.stdout;
@@ -176,6 +177,9 @@ export async function createSandbox(docker: Docker, options: SandboxOptions): Pr
   };
   return sandbox;
 }
+
+/** Untracked files that running code leaves behind; new files matching these never enter a patch. */
+export const BUILD_ARTIFACTS = ["**/__pycache__/**", "**/*.pyc", "**/.pytest_cache/**", "**/node_modules/**", "**/.mypy_cache/**", "**/.ruff_cache/**", "**/.tox/**", "**/coverage/**", "**/.coverage", "**/.nyc_output/**", "**/target/**", "**/*.o"];
 
 /** Resolves a path against the workspace; paths that climb out of it are refused. */
 export function inWorkspace(path: string): string {

@@ -61,6 +61,8 @@ export interface FakeGitHub {
   requests: LoggedRequest[];
   app: { id: number; slug: string; permissions: Record<string, string>; events: string[] };
   pulls: FakePull[];
+  /** Issues by "owner/repo#n" (lower case): title and body. */
+  issues: Map<string, { title: string; body: string }>;
   /** CI outcome the fake reports for each pushed commit (default success). */
   ci: { outcome: FakeCi };
   /** Directory of bare repositories served over git smart HTTP at /{owner}/{repo}.git. */
@@ -87,6 +89,7 @@ export async function startFakeGitHub(options: { publicKeyPem?: string; app?: Pa
   const faults: { method: string; path: RegExp; status: number; times: number; message?: string; headers?: Record<string, string> }[] = [];
   const tokens = new Set<string>();
   const pulls: FakePull[] = [];
+  const issues = new Map<string, { title: string; body: string }>();
   const ci = { outcome: "success" as FakeCi };
   const gitRoot = mkdtempSync(join(tmpdir(), "nightshift-fake-git-"));
   const bare = (ownerRepo: string) => join(gitRoot, `${ownerRepo.toLowerCase()}.git`);
@@ -136,6 +139,10 @@ export async function startFakeGitHub(options: { publicKeyPem?: string; app?: Pa
       if (hosted) return [200, { name: branch, commit: { sha: hosted } }];
       if (!r || r.defaultBranch !== branch) return [404, { message: "Branch not found" }];
       return [200, { name: r.defaultBranch, commit: { sha: r.headSha } }];
+    }],
+    ["GET", /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/, (m) => {
+      const issue = issues.get(`${m[1]}/${m[2]}#${m[3]}`.toLowerCase());
+      return issue ? [200, { number: Number(m[3]), state: "open", ...issue }] : [404, { message: "Not Found" }];
     }],
     ["GET", /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/, (m) => {
       const issue = `${m[1]}/${m[2]}#${m[3]}`.toLowerCase();
@@ -286,6 +293,7 @@ export async function startFakeGitHub(options: { publicKeyPem?: string; app?: Pa
     requests,
     app,
     pulls,
+    issues,
     ci,
     gitRoot,
     hostRepo(ownerRepo, source) {

@@ -1,0 +1,138 @@
+import type { Queue } from "bullmq";
+import type Docker from "dockerode";
+import type { Logger } from "pino";
+import type { Probot } from "probot";
+import type { AgentEvent, StopReason } from "../agent/events.js";
+import { runAgent } from "../agent/loop.js";
+import type { EnvConfig } from "../config/env.js";
+import { startEnergyMeter } from "../energy/meter.js";
+import { installationToken } from "../github/installation-token.js";
+import { createChatModel } from "../model/chat.js";
+import { issueKey } from "../queue/keys.js";
+import { runEventSink } from "../queue/run-record.js";
+import { createSandbox } from "../sandbox/sandbox.js";
+import { cloneWorkspace, removeWorkspace } from "../sandbox/workspace.js";
+import type { VerifyJob } from "../stages/jobs.js";
+import { cloneUrlFor, queueVerification } from "../stages/verify-stage.js";
+import type { RunPipeline } from "../worker.js";
+import { createStatusReporter } from "./status-reporter.js";
+
+export interface PipelineDeps {
+  config: EnvConfig;
+  docker: Docker;
+  probot: Probot;
+  verifyQueue: Queue<VerifyJob>;
+  log: Logger;
+  now?: () => number;
+}
+
+/** Plain words for why a run ended without a patch, for the issue's status comment. */
+const WHY: Partial<Record<StopReason, string>> = {
+  "turn-budget": "it used its whole turn budget without finishing",
+  "token-budget": "it used its whole token budget without finishing",
+  "time-budget": "it ran out of time",
+  "energy-budget": "it used its whole energy budget",
+  "malformed-output": "the model kept replying with text that was not an action",
+  "error-streak": "one action after another failed",
+  "repeated-action": "the model kept repeating the same action and getting the same result",
+  alternation: "the model kept alternating between the same two actions",
+  "repeated-error": "the same error kept coming back",
+  rereading: "the model kept re-reading code it had already read",
+  "edit-oscillation": "the model kept undoing its own edits",
+  "tests-not-improving": "its edits stopped making the tests any better",
+  "no-edit": "it read for a long time without changing anything",
+  "degenerate-text": "the model's replies degenerated into repetition",
+  "thinking-runaway": "the model's reasoning kept running past its budget",
+  aborted: "it was cancelled",
+};
+
+/**
+ * One overnight run, stage by stage, each recorded with a timestamp in the run record: clone on the
+ * host (token in a header) → the repository's setup in a sandbox with network → the agent under the
+ * early-stop controller in a sandbox without → the patch handed to the verify stage (which publishes).
+ * The issue's status comment follows along; cancellation and GPU energy are wired through.
+ */
+export function createRunPipeline(deps: PipelineDeps): RunPipeline {
+  return async ({ runId, job, signal, redis, keys }) => {
+    const data = job.data;
+    const octokit = await deps.probot.auth(data.installationId);
+    const status = createStatusReporter(octokit, redis, keys, { owner: data.owner, repo: data.repo, issue_number: data.issueNumber }, issueKey(data.owner, data.repo, data.issueNumber), (error) => deps.log.warn({ err: error, runId }, "could not update the status comment"));
+    const stage = async (name: string, text?: string) => {
+      await redis.hset(keys.run(runId), { stage: name, [`${name}At`]: new Date().toISOString() });
+      if (text) await status.now(text);
+    };
+
+    await stage("clone", "**Nightshift: running** — cloning the repository.");
+    const token = await installationToken(deps.probot, data.installationId);
+    const workspace = await cloneWorkspace({ url: cloneUrlFor(deps.config, data.owner, data.repo), token, sha: data.baseSha, root: deps.config.workspaceRoot });
+    const image = data.config.image ?? deps.config.sandboxImage;
+    const namespace = deps.config.redisPrefix;
+    try {
+      if (data.config.setup) {
+        await stage("setup", `**Nightshift: running** — installing dependencies (\`${data.config.setup}\`).`);
+        const setup = await createSandbox(deps.docker, { runId, namespace, workspace, phase: "setup", image });
+        try {
+          const result = await setup.exec(data.config.setup, { timeoutMs: 20 * 60_000, signal, maxOutputBytes: 16 * 1024 });
+          if (signal.aborted) return finish("stopped: aborted", WHY.aborted!);
+          if (result.exitCode !== 0) return finish("setup-failed", `the setup command \`${data.config.setup}\` failed (exit ${result.exitCode})`);
+        } finally {
+          await setup.destroy();
+        }
+      }
+
+      await stage("agent", "**Nightshift: running** — the agent is working on it.");
+      const { data: issue } = await octokit.rest.issues.get({ owner: data.owner, repo: data.repo, issue_number: data.issueNumber });
+      const sandbox = await createSandbox(deps.docker, { runId, namespace, workspace, phase: "agent", image });
+      const meter = startEnergyMeter(deps.config.energyCommand, deps.config.energyIntervalMs);
+      const record = runEventSink(redis, keys, runId, (error) => deps.log.warn({ err: error, runId }, "could not record a run event"));
+      const started = deps.now?.() ?? Date.now();
+      let passing: string | undefined;
+      try {
+        const model = createChatModel({ host: deps.config.ollamaHost, model: deps.config.model, contextTokens: deps.config.contextTokens, keepAlive: deps.config.keepAlive, thinkingBudget: deps.config.thinkingBudget, temperature: 0.2 });
+        const emit = (event: AgentEvent) => {
+          record(event);
+          if (event.type === "observation" && event.tests) passing = event.tests.passed ? "passing" : `failing${event.tests.failed !== undefined ? ` (${event.tests.failed} failed)` : ""}`;
+          if (event.type === "turn_start") status.later(`**Nightshift: running** — the agent is on turn ${event.turn}${passing ? `; tests ${passing}` : ""}.`);
+        };
+        const budget = { ...data.config.budgets, energyWh: data.config.budgets.energy_wh };
+        const result = await runAgent(
+          { model, sandbox, emit, signal, energyWh: () => meter.wattHours(), now: deps.now },
+          { issue: { title: issue.title, body: (issue.body ?? "").slice(0, 64 * 1024) }, testCommand: data.config.test, budget, mode: deps.config.modelMode, contextTokens: deps.config.contextTokens },
+        );
+        const energyWh = await meter.stop();
+        await redis.hset(keys.run(runId), { turns: String(result.turns), tokens: String(result.tokens), stopReason: result.reason, energyWh: energyWh === undefined ? "unknown" : energyWh.toFixed(2) });
+        if (result.reason !== "finished") return finish(`stopped: ${result.reason}`, WHY[result.reason] ?? result.reason);
+        const patch = await sandbox.diff({ maxBytes: data.config.tamper.max_patch_bytes + 1024 }).catch((error: Error) => error);
+        if (patch instanceof Error) return finish("patch-too-large", patch.message);
+        if (!patch.trim()) return finish("no-change", "the agent finished without changing anything");
+        await stage("verify", "**Nightshift: verifying** — the agent finished; checking its patch on a fresh clone.");
+        await queueVerification(deps.verifyQueue, {
+          runId,
+          owner: data.owner,
+          repo: data.repo,
+          installationId: data.installationId,
+          issueNumber: data.issueNumber,
+          issueTitle: issue.title.slice(0, 256),
+          requester: data.requester,
+          defaultBranch: data.defaultBranch,
+          baseSha: data.baseSha,
+          patch,
+          config: data.config,
+          run: { summary: result.summary ?? "", turns: result.turns, tokens: result.tokens, durationMs: (deps.now?.() ?? Date.now()) - started, energyWh, stopReason: result.reason },
+        });
+        return "verifying";
+      } finally {
+        await meter.stop();
+        await sandbox.destroy();
+      }
+    } finally {
+      removeWorkspace(workspace);
+      await status.flush();
+    }
+
+    async function finish(outcome: string, why: string): Promise<string> {
+      await status.now(`**Nightshift: no PR** — ${why}. A maintainer can comment \`/agent retry\` to try again.`);
+      return outcome;
+    }
+  };
+}

@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startCli, type CliProcess } from "./support/cli.js";
+import { requireDocker } from "./support/docker.js";
+import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";
+import { startFakeOllama, type FakeOllama, type ScriptedReply } from "./support/fake-ollama.js";
+import { TEST_COMMAND, createFixtureRepo } from "./fixtures/patch-corpus.js";
+import { appKeyPair } from "./support/keys.js";
+import { waitFor } from "./support/wait-for.js";
+import { issuesPayload, deliver } from "./support/webhooks.js";
+
+const MODEL = "qwen2.5-coder:7b";
+const act = (a: Record<string, unknown>): ScriptedReply => ({ content: JSON.stringify(a) });
+const FIX_SCRIPT = [
+  act({ tool: "read_file", path: "calc/ops.py" }),
+  act({ tool: "edit", path: "calc/ops.py", search: "return a - b", replace: "return a + b" }),
+  act({ tool: "run", command: TEST_COMMAND }),
+  act({ tool: "finish", summary: "add() subtracted; it adds now." }),
+];
+
+let github: FakeGitHub;
+let ollama: FakeOllama;
+let repo: { path: string; sha: string };
+let cli: CliProcess | undefined;
+let dataDir: string;
+
+beforeEach(async () => {
+  await requireDocker();
+  const keys = appKeyPair();
+  github = await startFakeGitHub({ publicKeyPem: keys.publicKey });
+  repo = createFixtureRepo();
+  github.repos.set("acme/widgets", { defaultBranch: "main", headSha: repo.sha, files: { ".github/nightshift.yml": `test: ${TEST_COMMAND}\nci: both\n` }, roles: { maintainer: "admin" } });
+  github.hostRepo("acme/widgets", repo.path);
+  github.issues.set("acme/widgets#7", { title: "add() subtracts", body: "`add(2, 3)` in calc/ops.py returns -1 instead of 5." });
+  ollama = await startFakeOllama([MODEL]);
+  dataDir = mkdtempSync(join(tmpdir(), "nightshift-e2e-"));
+});
+
+afterEach(async () => {
+  await cli?.stop();
+  await github.close();
+  await ollama.close();
+  rmSync(repo.path, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** `nightshift start` as a user runs it: private Redis, server, delivery worker, GPU worker. */
+async function start(): Promise<{ webhookUrl: string; redis: Redis }> {
+  cli = startCli(["start"], {
+    APP_ID: "1",
+    PRIVATE_KEY: appKeyPair().privateKey,
+    WEBHOOK_SECRET: "s3cret",
+    GHE_HOST: github.host,
+    GHE_PROTOCOL: "http",
+    HOST: "127.0.0.1",
+    PORT: "0",
+    OLLAMA_HOST: ollama.host,
+    NIGHTSHIFT_MODEL: MODEL,
+    NIGHTSHIFT_DATA_DIR: dataDir,
+    NIGHTSHIFT_WINDOW: "00:00-24:00",
+    LOG_LEVEL: "info",
+  });
+  const started = /server at (http:\S+), deliveries worker pid \d+, runs worker pid \d+, redis private \(AOF\) at (redis:\S+)/;
+  const [, serverUrl, redisUrl] = started.exec(await cli.waitFor(started))!;
+  await cli.waitFor(/waiting for runs/);
+  const redis = new Redis(redisUrl!, { retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  redis.on("error", () => {});
+  return { webhookUrl: `${serverUrl}/api/github/webhooks`, redis };
+}
+
+const statusComment = () => github.comments.find((c) => c.issue === "acme/widgets#7" && c.body.startsWith("<!-- nightshift:status -->"))?.body ?? "";
+
+describe("end to end through `nightshift start`", () => {
+  it("a signed label → run → clone over git HTTP → sandbox → scripted model fixes the bug → verification → push → green CI → draft PR", async () => {
+    ollama.setScript(FIX_SCRIPT);
+    const { webhookUrl, redis } = await start();
+    try {
+      expect((await deliver(webhookUrl, "s3cret", "issues", issuesPayload("labeled", "agent-try"))).status).toBe(202);
+      const pr = await waitFor(async () => github.pulls[0], 120_000, "the draft PR");
+      expect(pr).toMatchObject({ head: "nightshift/issue-7", draft: true });
+      for (const part of ["Fixes #7", "add() subtracted; it adds now.", "`calc/ops.py` (+1 −1)", "passed in", "GitHub checks green", "energy unknown", "stopped because: finished"]) expect(pr.body).toContain(part);
+      await waitFor(async () => (statusComment().includes("draft PR ready") ? true : undefined), 30_000, "the final status");
+      const runId = (await redis.zrange("nightshift:runs", "0", "-1"))[0]!;
+      const record = await waitFor(async () => {
+        const r = await redis.hgetall(`nightshift:run:${runId}`);
+        return r.outcome === "pr-opened" ? r : undefined;
+      });
+      expect(record).toMatchObject({ stopReason: "finished", energyWh: "unknown", outcome: "pr-opened" });
+      for (const stage of ["cloneAt", "agentAt", "verifyAt"]) expect(record[stage]).toMatch(/^\d{4}-/);
+      expect(await redis.llen(`nightshift:run:${runId}:events`)).toBeGreaterThan(5);
+      expect(github.comments.filter((c) => c.issue === "acme/widgets#7")).toHaveLength(1);
+    } finally {
+      redis.disconnect();
+    }
+  }, 180_000);
+
+  it("a flailing model is stopped, and the issue says why in plain words; no PR", async () => {
+    ollama.setScript(() => act({ tool: "read_file", path: "calc/ops.py" }));
+    const { webhookUrl, redis } = await start();
+    try {
+      await deliver(webhookUrl, "s3cret", "issues", issuesPayload("labeled", "agent-try"));
+      const text = await waitFor(async () => (statusComment().includes("no PR") ? statusComment() : undefined), 120_000, "the stop explained");
+      expect(text).toContain("the model kept repeating the same action and getting the same result");
+      expect(github.pulls).toHaveLength(0);
+    } finally {
+      redis.disconnect();
+    }
+  }, 180_000);
+});
+
