@@ -103,7 +103,9 @@ export async function startRunWorker({ config, docker = new Docker(), pipeline =
         running.delete(controller);
       }
     },
-    { connection: workerRedis, prefix: config.redisPrefix, concurrency: config.gpuSlots },
+    // A worker that dies (SIGKILL, power loss) stops renewing its lock; after lockMs the run counts as
+    // stalled and goes back to the queue, at most stallRetries times, then fails.
+    { connection: workerRedis, prefix: config.redisPrefix, concurrency: config.gpuSlots, lockDuration: config.lockMs, stalledInterval: Math.max(1_000, Math.floor(config.lockMs / 2)), maxStalledCount: config.stallRetries },
   );
   worker.on("error", (err) => log.error({ err }, "run worker error"));
   worker.on("failed", (job, err) => log.error({ job: job?.id, err }, "run failed"));

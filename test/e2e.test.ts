@@ -6,11 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startCli, type CliProcess } from "./support/cli.js";
 import { requireDocker } from "./support/docker.js";
 import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";
-import { startFakeOllama, type FakeOllama, type ScriptedReply } from "./support/fake-ollama.js";
+import { startFakeOllama, type ChatBody, type FakeOllama, type ScriptedReply } from "./support/fake-ollama.js";
 import { TEST_COMMAND, createFixtureRepo } from "./fixtures/patch-corpus.js";
 import { appKeyPair } from "./support/keys.js";
 import { waitFor } from "./support/wait-for.js";
-import { issuesPayload, deliver } from "./support/webhooks.js";
+import { commentPayload, deliver, issuesPayload } from "./support/webhooks.js";
 
 const MODEL = "qwen2.5-coder:7b";
 const act = (a: Record<string, unknown>): ScriptedReply => ({ content: JSON.stringify(a) });
@@ -48,7 +48,7 @@ afterEach(async () => {
 });
 
 /** `nightshift start` as a user runs it: private Redis, server, delivery worker, GPU worker. */
-async function start(): Promise<{ webhookUrl: string; redis: Redis }> {
+async function start(extra: Record<string, string> = {}): Promise<{ webhookUrl: string; redis: Redis }> {
   cli = startCli(["start"], {
     APP_ID: "1",
     PRIVATE_KEY: appKeyPair().privateKey,
@@ -62,6 +62,7 @@ async function start(): Promise<{ webhookUrl: string; redis: Redis }> {
     NIGHTSHIFT_DATA_DIR: dataDir,
     NIGHTSHIFT_WINDOW: "00:00-24:00",
     LOG_LEVEL: "info",
+    ...extra,
   });
   const started = /server at (http:\S+), deliveries worker pid \d+, runs worker pid \d+, redis private \(AOF\) at (redis:\S+)/;
   const [, serverUrl, redisUrl] = started.exec(await cli.waitFor(started))!;
@@ -111,3 +112,79 @@ describe("end to end through `nightshift start`", () => {
   }, 180_000);
 });
 
+
+describe("faults, as real processes", () => {
+  it("Ollama unreachable: reported on the issue as an infrastructure failure, and the run is retried later", async () => {
+    await ollama.close();
+    ollama = await startFakeOllama([MODEL]);
+    const { webhookUrl, redis } = await start({ OLLAMA_HOST: "http://127.0.0.1:9" });
+    try {
+      await deliver(webhookUrl, "s3cret", "issues", issuesPayload("labeled", "agent-try"));
+      const text = await waitFor(async () => (statusComment().includes("infrastructure failure") ? statusComment() : undefined), 60_000, "the infrastructure report");
+      expect(text).toContain("not the model's");
+      expect(text).toContain("The run will be retried.");
+      await waitFor(async () => ((await redis.zcard("nightshift:runs:delayed")) === 1 ? true : undefined), 10_000, "the retry waiting");
+    } finally {
+      redis.disconnect();
+    }
+  }, 120_000);
+
+  it("/agent cancel stops a running run within 2 s and removes its container", async () => {
+    ollama.setScript(() => ({ content: JSON.stringify({ tool: "finish", summary: "x".repeat(4000) }), chunk: 4, delayMs: 20 }));
+    const { webhookUrl, redis } = await start();
+    try {
+      await deliver(webhookUrl, "s3cret", "issues", issuesPayload("labeled", "agent-try"));
+      await waitFor(async () => (ollama.requests.length > 0 ? true : undefined), 60_000, "the model call");
+      const runId = (await redis.zrange("nightshift:runs", "0", "-1"))[0]!;
+      const before = ollama.disconnects;
+      const cancelled = Date.now();
+      await deliver(webhookUrl, "s3cret", "issue_comment", commentPayload("/agent cancel"));
+      await waitFor(async () => (ollama.disconnects > before ? true : undefined), 5_000, "the model stream closed");
+      expect(Date.now() - cancelled).toBeLessThan(2_000 + 500); // + the webhook's own trip through the queue
+      await waitFor(async () => (statusComment().includes("it was cancelled") ? true : undefined), 30_000, "the cancellation on the issue");
+      const docker = await requireDocker();
+      expect(await docker.listContainers({ all: true, filters: { label: [`nightshift.run=${runId}`] } })).toHaveLength(0);
+      expect(github.pulls).toHaveLength(0);
+    } finally {
+      redis.disconnect();
+    }
+  }, 120_000);
+
+  it("a worker SIGKILLed mid-run: the run is picked up again, finishes once — one PR, one comment, no orphan container", async () => {
+    const assistantTurns = (body: ChatBody) => body.messages.filter((m) => m.role === "assistant").length;
+    let first = true;
+    ollama.setScript((body) => {
+      if (first) {
+        first = false;
+        return { ...FIX_SCRIPT[0]!, chunk: 2, delayMs: 400 }; // slow, so the worker dies mid-stream
+      }
+      return FIX_SCRIPT[assistantTurns(body)]!;
+    });
+    const env = { NIGHTSHIFT_LOCK_MS: "3000" };
+    const { webhookUrl, redis } = await start(env);
+    await deliver(webhookUrl, "s3cret", "issues", issuesPayload("labeled", "agent-try"));
+    await waitFor(async () => (ollama.requests.length > 0 ? true : undefined), 60_000, "the model call");
+    const runId = (await redis.zrange("nightshift:runs", "0", "-1"))[0]!;
+    redis.disconnect();
+    const docker = await requireDocker();
+    const orphan = await docker.listContainers({ all: true, filters: { label: [`nightshift.run=${runId}`] } });
+    expect(orphan.length).toBeGreaterThan(0);
+    const workerPid = Number(/runs worker pid (\d+)/.exec(cli!.output())![1]);
+    process.kill(workerPid, "SIGKILL");
+    expect(await cli!.exited()).toBe(1);
+
+    // Restarted on the same machine: the private Redis comes back from its append-only file.
+    const again = await start(env);
+    try {
+      const pr = await waitFor(async () => github.pulls[0], 120_000, "the draft PR");
+      expect(pr).toMatchObject({ head: "nightshift/issue-7" });
+      await waitFor(async () => ((await again.redis.hget(`nightshift:run:${runId}`, "outcome")) === "pr-opened" ? true : undefined), 30_000, "the run record");
+      expect(github.pulls).toHaveLength(1);
+      expect(github.comments.filter((c) => c.issue === "acme/widgets#7")).toHaveLength(1);
+      expect(await docker.listContainers({ all: true, filters: { label: [`nightshift.run=${runId}`] } })).toHaveLength(0);
+      expect(Number(await again.redis.hget(`nightshift:run:${runId}`, "attempt"))).toBeGreaterThanOrEqual(1);
+    } finally {
+      again.redis.disconnect();
+    }
+  }, 240_000);
+});

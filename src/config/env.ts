@@ -31,6 +31,8 @@ export interface EnvConfig {
   energyCommand: string[];
   energyIntervalMs: number;
   windowEnd: "finish" | "stop";
+  lockMs: number;
+  stallRetries: number;
   redisPrefix: string;
   dataDir: string;
   gpuSlots: number;
@@ -75,6 +77,8 @@ const schema = z.object({
   NIGHTSHIFT_ENERGY_COMMAND: z.string().trim().min(1).default("nvidia-smi --query-gpu=power.draw --format=csv,noheader,nounits"),
   NIGHTSHIFT_ENERGY_INTERVAL_MS: intIn(100, 600_000, "a sampling interval in milliseconds from 100 to 600000").default(5_000),
   NIGHTSHIFT_WINDOW_END: z.enum(["finish", "stop"], { error: 'expected "finish" (runs in flight finish) or "stop" (they stop and wait for the next window)' }).default("finish"),
+  NIGHTSHIFT_LOCK_MS: intIn(2_000, 600_000, "a lock duration in milliseconds from 2000 to 600000").default(30_000),
+  NIGHTSHIFT_STALL_RETRIES: intIn(0, 10, "a whole number of retries from 0 to 10").default(1),
   NIGHTSHIFT_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: "expected letters, digits, _ or -" }).default("nightshift"),
   NIGHTSHIFT_DATA_DIR: z.string().min(1).default(".nightshift"),
   NIGHTSHIFT_GPU_SLOTS: intIn(1, 64, "a whole number of GPU slots from 1 to 64").default(1),
@@ -151,6 +155,8 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv = process.env, readFile = (
     energyCommand: raw.NIGHTSHIFT_ENERGY_COMMAND.split(/\s+/),
     energyIntervalMs: raw.NIGHTSHIFT_ENERGY_INTERVAL_MS,
     windowEnd: raw.NIGHTSHIFT_WINDOW_END,
+    lockMs: raw.NIGHTSHIFT_LOCK_MS,
+    stallRetries: raw.NIGHTSHIFT_STALL_RETRIES,
     redisPrefix: raw.NIGHTSHIFT_REDIS_PREFIX,
     dataDir: raw.NIGHTSHIFT_DATA_DIR,
     gpuSlots: raw.NIGHTSHIFT_GPU_SLOTS,

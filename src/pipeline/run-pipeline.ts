@@ -8,8 +8,10 @@ import type { EnvConfig } from "../config/env.js";
 import { startEnergyMeter } from "../energy/meter.js";
 import { installationToken } from "../github/installation-token.js";
 import { createChatModel } from "../model/chat.js";
+import { ModelUnavailableError } from "../model/errors.js";
 import { issueKey } from "../queue/keys.js";
 import { runEventSink } from "../queue/run-record.js";
+import { removeRunContainers } from "../sandbox/reaper.js";
 import { createSandbox } from "../sandbox/sandbox.js";
 import { cloneWorkspace, removeWorkspace } from "../sandbox/workspace.js";
 import type { VerifyJob } from "../stages/jobs.js";
@@ -62,6 +64,8 @@ export function createRunPipeline(deps: PipelineDeps): RunPipeline {
       if (text) await status.now(text);
     };
 
+    const leftovers = await removeRunContainers(deps.docker, deps.config.redisPrefix, runId);
+    if (leftovers > 0) deps.log.warn({ runId, leftovers }, "removed sandboxes an earlier attempt of this run left behind");
     await stage("clone", "**Nightshift: running** — cloning the repository.");
     const token = await installationToken(deps.probot, data.installationId);
     const workspace = await cloneWorkspace({ url: cloneUrlFor(deps.config, data.owner, data.repo), token, sha: data.baseSha, root: deps.config.workspaceRoot });
@@ -98,7 +102,14 @@ export function createRunPipeline(deps: PipelineDeps): RunPipeline {
         const result = await runAgent(
           { model, sandbox, emit, signal, energyWh: () => meter.wattHours(), now: deps.now },
           { issue: { title: issue.title, body: (issue.body ?? "").slice(0, 64 * 1024) }, testCommand: data.config.test, budget, mode: deps.config.modelMode, contextTokens: deps.config.contextTokens },
-        );
+        ).catch(async (error: unknown) => {
+          // Ollama down, erroring or missing the model: an infrastructure failure, never the model's.
+          if (!(error instanceof ModelUnavailableError)) throw error;
+          const retries = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
+          await redis.hset(keys.run(runId), { infrastructure: error.message });
+          await status.now(`**Nightshift: waiting** — infrastructure failure, not the model's: ${error.message}. ${retries > 0 ? "The run will be retried." : "Giving up for tonight; comment \`/agent retry\` once the model server is back."}`);
+          throw error;
+        });
         const energyWh = await meter.stop();
         await redis.hset(keys.run(runId), { turns: String(result.turns), tokens: String(result.tokens), stopReason: result.reason, energyWh: energyWh === undefined ? "unknown" : energyWh.toFixed(2) });
         if (result.reason !== "finished") return finish(`stopped: ${result.reason}`, WHY[result.reason] ?? result.reason);

@@ -22,3 +22,10 @@ export async function reapOrphans(docker: Docker, namespace: string, isRunAlive:
   }
   return reaped;
 }
+
+/** Removes the containers an earlier attempt of this run left behind (its worker died mid-run). */
+export async function removeRunContainers(docker: Docker, namespace: string, runId: string): Promise<number> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [`${SANDBOX_LABELS.managed}=true`, `${SANDBOX_LABELS.namespace}=${namespace}`, `${SANDBOX_LABELS.run}=${runId}`] } });
+  for (const info of containers) await removeContainer(docker.getContainer(info.Id));
+  return containers.length;
+}
