@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -76,20 +76,25 @@ const statusComment = () => github.comments.find((c) => c.issue === "acme/widget
 
 describe("end to end through `nightshift start`", () => {
   it("a signed label → run → clone over git HTTP → sandbox → scripted model fixes the bug → verification → push → green CI → draft PR", async () => {
-    ollama.setScript(FIX_SCRIPT);
-    const { webhookUrl, redis } = await start();
+    ollama.setScript(FIX_SCRIPT.map((reply) => ({ ...reply, delayMs: 30 })));
+    // A fake nvidia-smi on the PATH: two GPUs drawing 150 W each.
+    writeFileSync(join(dataDir, "nvidia-smi"), "#!/bin/sh\nprintf '150\\n150\\n'\n");
+    chmodSync(join(dataDir, "nvidia-smi"), 0o755);
+    const { webhookUrl, redis } = await start({ PATH: `${dataDir}:${process.env.PATH}`, NIGHTSHIFT_ENERGY_INTERVAL_MS: "100" });
     try {
       expect((await deliver(webhookUrl, "s3cret", "issues", issuesPayload("labeled", "agent-try"))).status).toBe(202);
       const pr = await waitFor(async () => github.pulls[0], 120_000, "the draft PR");
       expect(pr).toMatchObject({ head: "nightshift/issue-7", draft: true });
-      for (const part of ["Fixes #7", "add() subtracted; it adds now.", "`calc/ops.py` (+1 −1)", "passed in", "GitHub checks green", "energy unknown", "stopped because: finished"]) expect(pr.body).toContain(part);
+      for (const part of ["Fixes #7", "add() subtracted; it adds now.", "`calc/ops.py` (+1 −1)", "passed in", "GitHub checks green", "stopped because: finished"]) expect(pr.body).toContain(part);
+      expect(pr.body).toMatch(/energy \d+\.\d Wh/);
       await waitFor(async () => (statusComment().includes("draft PR ready") ? true : undefined), 30_000, "the final status");
       const runId = (await redis.zrange("nightshift:runs", "0", "-1"))[0]!;
       const record = await waitFor(async () => {
         const r = await redis.hgetall(`nightshift:run:${runId}`);
         return r.outcome === "pr-opened" ? r : undefined;
       });
-      expect(record).toMatchObject({ stopReason: "finished", energyWh: "unknown", outcome: "pr-opened" });
+      expect(record).toMatchObject({ stopReason: "finished", outcome: "pr-opened" });
+      expect(Number(record.energyWh)).toBeGreaterThan(0);
       for (const stage of ["cloneAt", "agentAt", "verifyAt"]) expect(record[stage]).toMatch(/^\d{4}-/);
       expect(await redis.llen(`nightshift:run:${runId}:events`)).toBeGreaterThan(5);
       expect(github.comments.filter((c) => c.issue === "acme/widgets#7")).toHaveLength(1);
@@ -106,12 +111,51 @@ describe("end to end through `nightshift start`", () => {
       const text = await waitFor(async () => (statusComment().includes("no PR") ? statusComment() : undefined), 120_000, "the stop explained");
       expect(text).toContain("the model kept repeating the same action and getting the same result");
       expect(github.pulls).toHaveLength(0);
+      // No meter on this machine's PATH: energy is unknown, not estimated.
+      const runId = (await redis.zrange("nightshift:runs", "0", "-1"))[0]!;
+      expect(await redis.hget(`nightshift:run:${runId}`, "energyWh")).toBe("unknown");
     } finally {
       redis.disconnect();
     }
   }, 180_000);
 });
 
+
+describe("end to end: failure paths", () => {
+  it("a tampered patch is rejected by verification and explained on the issue; no PR", async () => {
+    ollama.setScript([
+      act({ tool: "edit", path: "tests/test_ops.py", search: "self.assertEqual(add(2, 3), 5)", replace: "self.assertEqual(add(2, 3), -1)" }),
+      act({ tool: "edit", path: "tests/test_stats.py", search: "self.assertEqual(total([1, -2, 3]), 2)", replace: "self.assertEqual(total([1, -2, 3]), -2)" }),
+      act({ tool: "run", command: TEST_COMMAND }),
+      act({ tool: "finish", summary: "made the tests agree with the code" }),
+    ]);
+    const { webhookUrl, redis } = await start();
+    try {
+      await deliver(webhookUrl, "s3cret", "issues", issuesPayload("labeled", "agent-try"));
+      const text = await waitFor(async () => (statusComment().includes("independent verification") ? statusComment() : undefined), 120_000, "the rejection");
+      expect(text).toContain("`test-modified` in `tests/test_ops.py`");
+      expect(github.pulls).toHaveLength(0);
+      expect(github.branchSha("acme/widgets", "nightshift/issue-7")).toBeUndefined();
+    } finally {
+      redis.disconnect();
+    }
+  }, 180_000);
+
+  it("CI red leaves no PR and says so", async () => {
+    ollama.setScript(FIX_SCRIPT);
+    github.ci.outcome = "failure";
+    const { webhookUrl, redis } = await start();
+    try {
+      await deliver(webhookUrl, "s3cret", "issues", issuesPayload("labeled", "agent-try"));
+      const text = await waitFor(async () => (statusComment().includes("CI failed") ? statusComment() : undefined), 120_000, "the CI verdict");
+      expect(text).toContain("The branch was deleted.");
+      expect(github.pulls).toHaveLength(0);
+      expect(github.branchSha("acme/widgets", "nightshift/issue-7")).toBeUndefined();
+    } finally {
+      redis.disconnect();
+    }
+  }, 180_000);
+});
 
 describe("faults, as real processes", () => {
   it("Ollama unreachable: reported on the issue as an infrastructure failure, and the run is retried later", async () => {
