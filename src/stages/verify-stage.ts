@@ -50,7 +50,7 @@ export async function startStageWorkers({ config, docker = new Docker(), Octokit
       const data = verifyJobSchema.parse(job.data);
       const token = await installationToken(probot, data.installationId);
       const verification = await verifyPatch({ docker, namespace: config.redisPrefix, runId: data.runId, repo: { cloneUrl: cloneUrlFor(config, data.owner, data.repo), token, baseSha: data.baseSha }, patch: data.patch, config: data.config, image: config.sandboxImage, workspaceRoot: config.workspaceRoot });
-      await redis.hset(keys.run(data.runId), { stage: "verified", verdict: verification.verdict, verifyStage: verification.stage });
+      await redis.hset(keys.run(data.runId), { stage: "verified", verifiedAt: new Date().toISOString(), verdict: verification.verdict, verifyStage: verification.stage, verifyTestsMs: String(verification.tests?.durationMs ?? 0) });
       if (verification.verdict === "accepted") {
         await publishQueue.add("publish", { ...data, verification }, { jobId: stageJobId("publish", data.runId), attempts: 3, backoff: { type: "exponential", delay: 30_000 }, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } });
         return "accepted";
@@ -88,7 +88,7 @@ export async function startStageWorkers({ config, docker = new Docker(), Octokit
         ciTimeoutMs: data.config.ci_timeout_minutes * 60_000,
         pollMs: ciPollMs,
       });
-      await redis.hset(keys.run(data.runId), { stage: "published", outcome: outcome.kind });
+      await redis.hset(keys.run(data.runId), { stage: "published", publishedAt: new Date().toISOString(), outcome: outcome.kind });
       return outcome.kind;
     },
     { connection: connections[1]!, prefix: config.redisPrefix, concurrency: 2 },
