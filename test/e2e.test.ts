@@ -173,6 +173,23 @@ describe("faults, as real processes", () => {
     }
   }, 120_000);
 
+  it("Ollama stopped mid-stream: an infrastructure failure, the run waits to be retried, no PR", async () => {
+    ollama.setScript(() => ({ content: JSON.stringify({ tool: "finish", summary: "x".repeat(4000) }), chunk: 4, delayMs: 20 }));
+    const { webhookUrl, redis } = await start();
+    try {
+      await deliver(webhookUrl, "s3cret", "issues", issuesPayload("labeled", "agent-try"));
+      await waitFor(async () => (ollama.requests.length > 0 ? true : undefined), 60_000, "the model call");
+      await ollama.close(); // the model server goes away in the middle of a reply
+      const text = await waitFor(async () => (statusComment().includes("infrastructure failure") ? statusComment() : undefined), 60_000, "the infrastructure report");
+      expect(text).toContain("The run will be retried.");
+      await waitFor(async () => ((await redis.zcard("nightshift:runs:delayed")) === 1 ? true : undefined), 10_000, "the retry waiting");
+      expect(github.pulls).toHaveLength(0);
+    } finally {
+      redis.disconnect();
+      ollama = await startFakeOllama([MODEL]);
+    }
+  }, 120_000);
+
   it("/agent cancel stops a running run within 2 s and removes its container", async () => {
     ollama.setScript(() => ({ content: JSON.stringify({ tool: "finish", summary: "x".repeat(4000) }), chunk: 4, delayMs: 20 }));
     const { webhookUrl, redis } = await start();
