@@ -72,3 +72,46 @@ describe("the overnight window", () => {
     }
   });
 });
+
+describe("stopping runs in flight", () => {
+  async function setup(env: Record<string, string>, clock: () => Date) {
+    const prefix = uniquePrefix();
+    const redis = await connectTestRedis();
+    const config = loadEnvConfig({ REDIS_URL, NIGHTSHIFT_REDIS_PREFIX: prefix, NIGHTSHIFT_TZ: "UTC", NIGHTSHIFT_WINDOW: "22:00-06:00", ...env });
+    let started = 0;
+    // A run that lasts until it is told to stop.
+    const worker = await startRunWorker({ config, docker, clock, log: pino({ level: "silent" }), pipeline: ({ signal }) => ((started++, new Promise((resolve) => signal.addEventListener("abort", () => resolve("stopped: aborted"))))) });
+    const runs = openRunQueue(redis, prefix);
+    const base = { owner: "acme", repo: "widgets", installationId: 42, issueTitle: "t", requester: "maintainer", defaultBranch: "main", baseSha: "0".repeat(40), trigger: "label" as const, requestedAt: clock().toISOString(), plannedStart: clock().toISOString(), config: parseRepoConfig({ test: "true" }), issueNumber: 1 };
+    return { redis, runs, worker, base, started: () => started, done: async () => (await runs.close(), await deletePrefix(redis, prefix), redis.disconnect()) };
+  }
+  const stateOf = async (runs: ReturnType<typeof openRunQueue>) => (await runs.getJob("acme/widgets#1"))?.getState();
+
+  it("SIGTERM (close): the running run goes back to the queue for another worker", async () => {
+    const s = await setup({}, () => new Date("2026-11-21T23:00:00Z"));
+    try {
+      await enqueueRun(s.runs, { ...s.base, immediate: false }, new Date(s.base.plannedStart));
+      await waitFor(async () => (s.started() === 1 ? true : undefined));
+      await s.worker.close();
+      expect(["delayed", "waiting"]).toContain(await stateOf(s.runs));
+    } finally {
+      await s.done();
+    }
+  });
+
+  it("NIGHTSHIFT_WINDOW_END=stop: a run still going when the window closes waits for the next one", async () => {
+    let now = new Date("2026-11-21T05:59:00Z");
+    const s = await setup({ NIGHTSHIFT_WINDOW_END: "stop" }, () => now);
+    try {
+      await enqueueRun(s.runs, { ...s.base, immediate: false }, now);
+      await waitFor(async () => (s.started() === 1 ? true : undefined));
+      now = new Date("2026-11-21T06:01:00Z"); // the window closes
+      await waitFor(async () => ((await stateOf(s.runs)) === "delayed" ? true : undefined), 5_000, "the run back to waiting");
+      const score = Number(await s.redis.zscore(s.runs.keys.delayed!, "acme/widgets#1"));
+      expect(Math.floor(score / 0x1000)).toBe(Date.parse("2026-11-21T22:00:00Z"));
+    } finally {
+      await s.worker.close();
+      await s.done();
+    }
+  });
+});
