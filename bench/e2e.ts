@@ -11,7 +11,7 @@ import { pino } from "pino";
 import { loadEnvConfig } from "../src/config/env.js";
 import { startDeliveryWorker } from "../src/delivery-worker.js";
 import { startServer } from "../src/server.js";
-import { TEST_COMMAND, createFixtureRepo } from "../test/fixtures/patch-corpus.js";
+import { TEST_COMMAND, hostFixtureRepo } from "../test/fixtures/patch-corpus.js";
 import { startFakeGitHub } from "../test/support/fake-github.js";
 import { startFakeOllama, type ChatBody } from "../test/support/fake-ollama.js";
 import { appKeyPair } from "../test/support/keys.js";
@@ -31,9 +31,7 @@ const SCRIPT = [
 
 const keys = appKeyPair();
 const github = await startFakeGitHub({ publicKeyPem: keys.publicKey });
-const repo = createFixtureRepo();
-github.repos.set("acme/widgets", { defaultBranch: "main", headSha: repo.sha, files: { ".github/nightshift.yml": `test: ${TEST_COMMAND}\n` }, roles: { maintainer: "admin" } });
-github.hostRepo("acme/widgets", repo.path);
+const repo = hostFixtureRepo(github, { ".github/nightshift.yml": `test: ${TEST_COMMAND}\n` });
 const ollama = await startFakeOllama([MODEL], (body: ChatBody) => ({ content: JSON.stringify(SCRIPT[body.messages.filter((m) => m.role === "assistant").length] ?? SCRIPT[3]) }));
 const redis = new Redis(REDIS_URL);
 const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]! : NaN);

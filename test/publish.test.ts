@@ -11,7 +11,7 @@ import { redisKeys } from "../src/queue/keys.js";
 import { publish, type PublishInput } from "../src/publish/publish.js";
 import { redactSecrets } from "../src/publish/secrets.js";
 import type { VerifyReport } from "../src/verify/verify.js";
-import { PATCH_CASES, TEST_COMMAND, createFixtureRepo, patchFor } from "./fixtures/patch-corpus.js";
+import { PATCH_CASES, TEST_COMMAND, hostFixtureRepo, patchFor } from "./fixtures/patch-corpus.js";
 import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";
 import { appKeyPair } from "./support/keys.js";
 import { connectTestRedis, deletePrefix, uniquePrefix } from "./support/redis.js";
@@ -36,9 +36,7 @@ const verification: VerifyReport = {
 beforeEach(async () => {
   const keys = appKeyPair();
   github = await startFakeGitHub({ publicKeyPem: keys.publicKey });
-  repo = createFixtureRepo();
-  github.repos.set("acme/widgets", { defaultBranch: "main", headSha: repo.sha, files: {}, roles: { maintainer: "admin" } });
-  github.hostRepo("acme/widgets", repo.path);
+  repo = hostFixtureRepo(github);
   redis = await connectTestRedis();
   prefix = uniquePrefix();
   const probot = new Probot({ appId: 1, privateKey: keys.privateKey, baseUrl: github.baseUrl, Octokit: UnthrottledOctokit, log: pino({ level: "silent" }) });

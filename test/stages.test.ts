@@ -8,7 +8,7 @@ import { parseRepoConfig } from "../src/config/repo-config.js";
 import { redisKeys } from "../src/queue/keys.js";
 import { STAGE_QUEUES, type VerifyJob } from "../src/stages/jobs.js";
 import { queueVerification, startStageWorkers } from "../src/stages/verify-stage.js";
-import { PATCH_CASES, TEST_COMMAND, createFixtureRepo, patchFor } from "./fixtures/patch-corpus.js";
+import { PATCH_CASES, TEST_COMMAND, hostFixtureRepo, patchFor } from "./fixtures/patch-corpus.js";
 import { requireDocker } from "./support/docker.js";
 import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";
 import { appKeyPair } from "./support/keys.js";
@@ -25,9 +25,7 @@ beforeAll(async () => {
   await requireDocker();
   const keys = appKeyPair();
   github = await startFakeGitHub({ publicKeyPem: keys.publicKey });
-  repo = createFixtureRepo();
-  github.repos.set("acme/widgets", { defaultBranch: "main", headSha: repo.sha, files: {}, roles: { maintainer: "admin" } });
-  github.hostRepo("acme/widgets", repo.path);
+  repo = hostFixtureRepo(github);
   redis = await connectTestRedis();
 });
 afterAll(async () => {

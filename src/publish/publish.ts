@@ -95,15 +95,25 @@ export async function publish(input: PublishInput): Promise<PublishOutcome> {
 }
 
 async function report(input: PublishInput, outcome: PublishOutcome): Promise<PublishOutcome> {
-  const text = {
-    "pr-opened": () => `**Nightshift: draft PR ready** — #${(outcome as { number: number }).number}, verified and green. Please review it.`,
-    "pr-updated": () => `**Nightshift: draft PR updated** — #${(outcome as { number: number }).number} has the new attempt, verified and green.`,
-    "ci-failed": () => `**Nightshift: no PR** — the patch passed Nightshift's own verification, but the repository's CI failed (${(outcome as { detail: string }).detail}). The branch was deleted.`,
-    "ci-timeout": () => `**Nightshift: no PR** — the repository's CI did not finish in time (${(outcome as { detail: string }).detail}). The branch was deleted.`,
-    "closed-by-person": () => `**Nightshift: no PR** — someone closed Nightshift's previous PR #${(outcome as { number: number }).number}; it will not open another for this issue.`,
-    "branch-taken": () => `**Nightshift: no PR** — ${(outcome as { detail: string }).detail}.`,
-  }[outcome.kind]();
   const ref = { owner: input.owner, repo: input.repo, issue_number: input.issue };
-  await upsertStatusComment(input.octokit, input.redis, input.keys, ref, issueKey(input.owner, input.repo, input.issue), redactSecrets(text).text);
+  await upsertStatusComment(input.octokit, input.redis, input.keys, ref, issueKey(input.owner, input.repo, input.issue), redactSecrets(outcomeText(outcome)).text);
   return outcome;
+}
+
+/** The status comment for each outcome, in plain words. */
+function outcomeText(outcome: PublishOutcome): string {
+  switch (outcome.kind) {
+    case "pr-opened":
+      return `**Nightshift: draft PR ready** — #${outcome.number}, verified and green. Please review it.`;
+    case "pr-updated":
+      return `**Nightshift: draft PR updated** — #${outcome.number} has the new attempt, verified and green.`;
+    case "ci-failed":
+      return `**Nightshift: no PR** — the patch passed Nightshift's own verification, but the repository's CI failed (${outcome.detail}). The branch was deleted.`;
+    case "ci-timeout":
+      return `**Nightshift: no PR** — the repository's CI did not finish in time (${outcome.detail}). The branch was deleted.`;
+    case "closed-by-person":
+      return `**Nightshift: no PR** — someone closed Nightshift's previous PR #${outcome.number}; it will not open another for this issue.`;
+    case "branch-taken":
+      return `**Nightshift: no PR** — ${outcome.detail}.`;
+  }
 }
