@@ -11,6 +11,10 @@ import type { RunJob } from "./queue/run-job.js";
 import { recordRunEnded, recordRunStarted } from "./queue/run-record.js";
 import { openRunQueue, type RunQueue } from "./queue/run-queue.js";
 import { reapOrphans } from "./sandbox/reaper.js";
+import { removeStaleWorkspaces } from "./sandbox/workspace.js";
+
+/** Checkouts older than this in NIGHTSHIFT_WORKSPACES belong to no live run (a run's budget is hours at most). */
+const STALE_WORKSPACE_MS = 24 * 3600_000;
 
 /** What a worker does with a run once it starts; returns the outcome stored in the run record. */
 export type RunPipeline = (run: { runId: string; job: Job<RunJob>; signal: AbortSignal; redis: Redis; keys: RedisKeys }) => Promise<string>;
@@ -59,6 +63,8 @@ export async function startRunWorker({ config, docker = new Docker(), pipeline =
   } catch (error) {
     log.warn({ err: error }, "could not look for orphaned sandboxes; is the Docker engine running? (`nightshift doctor`)");
   }
+  const staleWorkspaces = removeStaleWorkspaces(config.workspaceRoot, STALE_WORKSPACE_MS);
+  if (staleWorkspaces.length > 0) log.warn({ workspaces: staleWorkspaces.length }, "removed checkouts left by crashed runs");
   const workerName = `${hostname()}:${process.pid}`;
   const running = new Set<AbortController>();
   let shuttingDown = false;

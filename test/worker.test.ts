@@ -115,3 +115,21 @@ describe("stopping runs in flight", () => {
     }
   });
 });
+
+describe("checkouts left by crashed runs", () => {
+  it("are removed when they are a day old; fresh ones and other directories stay", async () => {
+    const { mkdirSync, utimesSync, existsSync } = await import("node:fs");
+    const { removeStaleWorkspaces } = await import("../src/sandbox/workspace.js");
+    const root = mkdtempSync(join(tmpdir(), "nightshift-root-"));
+    try {
+      for (const name of ["nightshift-ws-old", "nightshift-ws-new", "unrelated-old"]) mkdirSync(join(root, name));
+      const dayAgo = new Date(Date.now() - 25 * 3600_000);
+      utimesSync(join(root, "nightshift-ws-old"), dayAgo, dayAgo);
+      utimesSync(join(root, "unrelated-old"), dayAgo, dayAgo);
+      expect(removeStaleWorkspaces(root, 24 * 3600_000)).toEqual(["nightshift-ws-old"]);
+      expect(existsSync(join(root, "nightshift-ws-new")) && existsSync(join(root, "unrelated-old"))).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

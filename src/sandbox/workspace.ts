@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, lchownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, lchownSync, lstatSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simpleGit } from "simple-git";
@@ -65,6 +65,20 @@ function handToSandboxUser(dir: string): void {
     }
   };
   walk(dir);
+}
+
+/**
+ * Removes checkouts a crashed worker left in `root` (`nightshift-ws-*`, untouched for `maxAgeMs`);
+ * a live run's workspace is never that old. Returns the names removed.
+ */
+export function removeStaleWorkspaces(root: string, maxAgeMs: number, now = Date.now()): string[] {
+  const stale = readdirSync(root).filter((name) => {
+    if (!name.startsWith("nightshift-ws-")) return false;
+    const stat = lstatSync(join(root, name));
+    return stat.isDirectory() && now - stat.mtimeMs > maxAgeMs;
+  });
+  for (const name of stale) removeWorkspace(join(root, name));
+  return stale;
 }
 
 /** Removes a workspace without following any link a container may have left in it. */
