@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
 import type { RedisKeys } from "../queue/keys.js";
-import { hostGit } from "./host-git.js";
+import { cloneAt, hostGit } from "../git/host-git.js";
 
 /** The only branches Nightshift ever pushes to. */
 export const branchFor = (issue: number) => `nightshift/issue-${issue}`;
@@ -43,8 +43,7 @@ export async function pushBranch(input: PushInput): Promise<Pushed> {
   if (!OURS.test(input.branch)) throw new Error(`refusing to push to ${input.branch}: Nightshift pushes only to nightshift/issue-<n>`);
   const dir = mkdtempSync(join(tmpdir(), "nightshift-publish-"));
   try {
-    await hostGit(dir, ["clone", "--quiet", "--no-checkout", input.cloneUrl, "."], { token: input.token });
-    await hostGit(dir, ["checkout", "--quiet", "--detach", input.baseSha]);
+    await cloneAt(dir, input.cloneUrl, input.baseSha, input.token);
     const remote = (await hostGit(dir, ["ls-remote", "origin", `refs/heads/${input.branch}`], { token: input.token })).split(/\s/)[0] ?? "";
     if (remote && !(await input.redis.sismember(input.keys.pushedShas(input.repo, input.branch), remote))) throw new BranchTakenError(input.branch, remote);
     await hostGit(dir, ["apply", "--whitespace=nowarn", "-"], { input: input.patch });

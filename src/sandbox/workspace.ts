@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, lchownSync, lstatSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { simpleGit } from "simple-git";
+import { cloneAt } from "../git/host-git.js";
 
 export interface CloneOptions {
   /** HTTPS clone URL with no credentials in it. */
@@ -24,19 +24,8 @@ export interface CloneOptions {
  */
 export async function cloneWorkspace(options: CloneOptions): Promise<string> {
   const dir = mkdtempSync(join(options.root ?? tmpdir(), "nightshift-ws-"));
-  const config = ["core.hooksPath=/dev/null", "protocol.file.allow=always"];
-  const secrets = options.token ? [options.token, Buffer.from(`x-access-token:${options.token}`).toString("base64")] : [];
-  if (secrets[1]) config.push(`http.extraHeader=Authorization: basic ${secrets[1]}`);
-  // simple-git guards against injected config; these two values are ours and make the clone safer.
-  const git = simpleGit({ baseDir: dir, config, allowEnvironment: ["GIT_TERMINAL_PROMPT"], unsafe: { allowUnsafeHooksPath: true, allowUnsafeProtocolOverride: true } }).env({ GIT_TERMINAL_PROMPT: "0", PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir });
   try {
-    await git.clone(options.url, dir, ["--no-checkout", "--quiet"]);
-    await git.checkout(["--quiet", "--detach", options.sha]);
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    throw redact(error, secrets);
-  }
-  try {
+    await cloneAt(dir, options.url, options.sha, options.token);
     await options.prepare?.(dir);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
@@ -84,11 +73,4 @@ export function removeStaleWorkspaces(root: string, maxAgeMs: number, now = Date
 /** Removes a workspace without following any link a container may have left in it. */
 export function removeWorkspace(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
-}
-
-/** Git's error text can echo its command line; the token (raw or in the header) never leaves in it. */
-function redact(error: unknown, secrets: string[]): Error {
-  let message = (error as Error).message ?? String(error);
-  for (const secret of secrets) message = message.split(secret).join("***");
-  return new Error(`git clone failed: ${message}`);
 }

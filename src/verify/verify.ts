@@ -1,6 +1,6 @@
-import { execFile } from "node:child_process";
 import type Docker from "dockerode";
 import type { RepoConfig } from "../config/repo-config.js";
+import { HostGitError, hostGit } from "../git/host-git.js";
 import { createSandbox, type SandboxPhase } from "../sandbox/sandbox.js";
 import { cloneWorkspace, removeWorkspace } from "../sandbox/workspace.js";
 import { filterPatch, parsePatch } from "./patch.js";
@@ -135,13 +135,11 @@ export class PatchApplyError extends Error {
 /** `git apply --check`, then `git apply`, on a checkout no container has touched; hooks off. */
 async function applyPatch(dir: string, patch: string): Promise<void> {
   if (!patch.trim()) return;
-  const git = (args: string[]) =>
-    new Promise<void>((resolve, reject) => {
-      const child = execFile("git", ["-c", "core.hooksPath=/dev/null", "apply", "--whitespace=nowarn", ...args], { cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, GIT_TERMINAL_PROMPT: "0" } }, (error, _stdout, stderr) =>
-        error ? reject(new PatchApplyError(`the patch does not apply to the base: ${stderr.trim().split("\n").slice(0, 3).join(" ")}`)) : resolve(),
-      );
-      child.stdin!.end(patch);
-    });
-  await git(["--check", "-"]);
-  await git(["-"]);
+  try {
+    await hostGit(dir, ["apply", "--whitespace=nowarn", "--check", "-"], { input: patch });
+    await hostGit(dir, ["apply", "--whitespace=nowarn", "-"], { input: patch });
+  } catch (error) {
+    if (!(error instanceof HostGitError)) throw error;
+    throw new PatchApplyError(`the patch does not apply to the base: ${error.stderr.split("\n").slice(0, 3).join(" ")}`);
+  }
 }

@@ -27,3 +27,9 @@ export function hostGit(cwd: string, args: string[], options: { token?: string; 
     child.stdin?.end(options.input ?? "");
   });
 }
+
+/** Clones `url` into the empty directory `dir` and checks out `sha` detached, on the host. */
+export async function cloneAt(dir: string, url: string, sha: string, token?: string): Promise<void> {
+  await hostGit(dir, ["clone", "--quiet", "--no-checkout", url, "."], { token });
+  await hostGit(dir, ["checkout", "--quiet", "--detach", sha]);
+}
