@@ -37,10 +37,6 @@ export async function readRunRecord(redis: Redis, keys: RedisKeys, runId: string
   return raw.runId ? runRecordSchema.parse(raw) : undefined;
 }
 
-export async function listRunIds(redis: Redis, keys: RedisKeys, limit = 100): Promise<string[]> {
-  return redis.zrevrange(keys.runIndex, 0, limit - 1);
-}
-
 /** Events kept per run; the oldest are dropped past this, so a looping run cannot fill Redis. */
 export const MAX_RUN_EVENTS = 5_000;
 
