@@ -144,10 +144,8 @@ export const DETECTORS: Detector[] = [
       let best = Infinity;
       let at = 0;
       for (const turn of turns) {
-        const tests = turn.observation?.tests;
-        if (!tests) continue;
-        const failing = tests.passed ? 0 : (tests.failed ?? 1);
-        if (failing < best) [best, at] = [failing, turn.turn];
+        const failing = failingTests(turn);
+        if (failing !== undefined && failing < best) [best, at] = [failing, turn.turn];
       }
       return at;
     },
@@ -159,14 +157,13 @@ export const DETECTORS: Detector[] = [
       let found: number[] = [];
       for (const turn of turns) {
         if (isEdit(turn)) editedSinceRun = true;
-        const tests = turn.observation?.tests;
-        if (!tests) continue;
-        const failing = tests.passed ? 0 : (tests.failed ?? 1);
+        const failing = failingTests(turn);
+        if (failing === undefined) continue;
         const output = turn.observation!.text;
         if (failing < best) {
           best = failing;
           found = []; // getting better: the run is alive
-        } else if (editedSinceRun && !tests.passed) {
+        } else if (editedSinceRun && !turn.observation!.tests!.passed) {
           // Word for word the same failure after an edit: the edit changed nothing the tests see.
           found.push(...(output === lastOutput ? [turn.turn, turn.turn] : [turn.turn]));
         }
@@ -201,6 +198,12 @@ export const DETECTORS: Detector[] = [
     occurrences: (turns) => turns.filter((turn) => turn.thinkingCut).map((turn) => turn.turn),
   },
 ];
+
+/** Tests failing after a test run (1 when the runner's output does not say how many); undefined for other turns. */
+function failingTests(turn: Turn): number | undefined {
+  const tests = turn.observation?.tests;
+  return tests && (tests.passed ? 0 : (tests.failed ?? 1));
+}
 
 /** An invalid reply, or an action other than a test run that returned an error. */
 function failedStep(turn: Turn): boolean {
