@@ -17,15 +17,17 @@ import type { Trace } from "../test/fixtures/traces/generate.js";
 const dir = join(import.meta.dirname, "../test/fixtures/traces");
 const traces: Trace[] = readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")));
 const BUDGET: Budget = { turns: 40, tokens: 400_000, minutes: 90 };
+/** Thresholds no run reaches: the controller with only its budgets. */
+const OFF = { errorStreak: 1e9, repeatedAction: 1e9, repeatedError: 1e9, rereading: 1e9, malformedStreak: 1e9, testsNotImproving: 1e9, noEditTurns: 1e9, degenerateReplies: 1e9, thinkingCuts: 1e9 };
 
-const budgetOnly: Policy = (history) => decide(history, { budget: BUDGET, thresholds: { errorStreak: 1e9, repeatedAction: 1e9, repeatedError: 1e9, rereading: 1e9, malformedStreak: 1e9, testsNotImproving: 1e9, noEditTurns: 1e9, degenerateReplies: 1e9, thinkingCuts: 1e9 } }, { elapsedMs: elapsedMs(history) }).kind === "stop" ? stopVerdict(history) : { kind: "continue" };
+const budgetOnly: Policy = (history) => decide(history, { budget: BUDGET, thresholds: OFF }, { elapsedMs: elapsedMs(history) }).kind === "stop" ? stopVerdict(history) : { kind: "continue" };
 function stopVerdict(history: readonly AgentEvent[]): Verdict {
   return decide(history, { budget: BUDGET }, { elapsedMs: elapsedMs(history) }).kind === "stop" ? { kind: "stop", reason: "turn-budget", message: "budget", evidence: [] } : { kind: "stop", reason: "token-budget", message: "budget", evidence: [] };
 }
 
 /** StuckDetector-style: 4 identical action+observation pairs, 3 identical erroring actions, or a 6-step A/B alternation. */
 const stuckDetector: Policy = (history) => {
-  const budget = decide(history, { budget: BUDGET, thresholds: { errorStreak: 1e9, repeatedAction: 1e9, repeatedError: 1e9, rereading: 1e9, malformedStreak: 1e9, testsNotImproving: 1e9, noEditTurns: 1e9, degenerateReplies: 1e9, thinkingCuts: 1e9 } }, { elapsedMs: elapsedMs(history) });
+  const budget = decide(history, { budget: BUDGET, thresholds: OFF }, { elapsedMs: elapsedMs(history) });
   if (budget.kind === "stop") return budget;
   const steps = toTurns(history).filter((t) => t.signature);
   const pair = (i: number) => `${steps[i]!.signature}=>${steps[i]!.observation?.text}`;
