@@ -15,11 +15,18 @@ export interface RealRunFigures {
   recordedUnresolvedTokens: number;
   resolved: number;
   resolvedStopped: number;
-  /** Stopped before fixAtTurn, or stopped with no fixAtTurn known. */
+  /** Stopped at or after the turn by which the fix was in the worktree: the diff goes to verification. */
+  resolvedSalvaged: number;
+  /** Stopped before the fix was in the worktree (or with that turn unknown): a lost fix. */
   resolvedLost: string[];
+  /** Of the lost, those whose fix turn is only the run's end (an upper bound: fixAtTurnBasis end-of-run). */
+  resolvedLostAtEndOfRun: number;
+  /** Resolved runs that got at least one nudge; of them, how many the policy later stopped. */
   resolvedNudged: number;
+  resolvedNudgedThenStopped: number;
   stops: Map<string, number>;
   resolvedStops: Map<string, number>;
+  lostStops: Map<string, number>;
   environment: Map<string, number>;
 }
 
@@ -41,10 +48,14 @@ export function measure(name: string, runs: RealRun[], policy: Policy): RealRunF
     recordedUnresolvedTokens: 0,
     resolved: 0,
     resolvedStopped: 0,
+    resolvedSalvaged: 0,
     resolvedLost: [],
+    resolvedLostAtEndOfRun: 0,
     resolvedNudged: 0,
+    resolvedNudgedThenStopped: 0,
     stops: new Map(),
     resolvedStops: new Map(),
+    lostStops: new Map(),
     environment: new Map(),
   };
   for (const run of runs) {
@@ -59,17 +70,32 @@ export function measure(name: string, runs: RealRun[], policy: Policy): RealRunF
       continue;
     }
     f.resolved++;
-    if (result.nudges.length) f.resolvedNudged++;
-    if (result.stopped) {
-      f.resolvedStopped++;
-      count(f.resolvedStops, result.stopped.reason);
+    if (result.nudges.length) {
+      f.resolvedNudged++;
+      if (result.stopped) f.resolvedNudgedThenStopped++;
     }
-    if (fixLost(run, result)) f.resolvedLost.push(run.meta.id);
+    if (!result.stopped) continue;
+    f.resolvedStopped++;
+    count(f.resolvedStops, result.stopped.reason);
+    if (fixLost(run, result)) {
+      f.resolvedLost.push(run.meta.id);
+      count(f.lostStops, result.stopped.reason);
+      if (run.meta.fixAtTurnBasis === "end-of-run") f.resolvedLostAtEndOfRun++;
+    } else f.resolvedSalvaged++;
   }
   return f;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const saved = (f: RealRunFigures) => 1 - f.unresolvedTokens / f.recordedUnresolvedTokens;
+
+/** Which half to report: eval unless NIGHTSHIFT_REAL_SPLIT=tune (for tuning; never the reported figure). */
+export function reportedSplit(env: NodeJS.ProcessEnv): "tune" | "eval" {
+  const split = env.NIGHTSHIFT_REAL_SPLIT ?? "eval";
+  if (split !== "tune" && split !== "eval")
+    throw new Error(`NIGHTSHIFT_REAL_SPLIT must be "tune" or "eval", not ${JSON.stringify(split)}`);
+  return split;
+}
 
 /** Prints the real-run figures side by side, or how to build the corpus when it is absent. */
 export function benchRealRuns(policies: Record<string, Policy>, budget: Budget, env = process.env): void {
@@ -77,62 +103,75 @@ export function benchRealRuns(policies: Record<string, Policy>, budget: Budget, 
   if (!dir) {
     console.log(
       "\nreal-run corpus: not found, so only the synthetic corpus ran. Build it with " +
-        "`npx tsx bench/traces/convert-real-runs.ts <raw> <out>` (bench/traces/real-runs-manifest.json lists the " +
-        "sources) and point NIGHTSHIFT_REAL_RUNS at <out>'s parent, or put it in bench/traces/real-runs/.",
+        "`bench/traces/prepare-real-runs.sh <auto-code-rover> <mini-swe-agent> <moatless-tools> <out>` from clones " +
+        "of the sources in bench/traces/real-runs-manifest.json, then NIGHTSHIFT_REAL_RUNS=<out>.",
     );
     return;
   }
+  const split = reportedSplit(env);
   const all = loadRealRuns(dir);
-  const runs = all.filter((r) => splitOf(r.meta.instance) === "eval");
+  const runs = all.filter((r) => splitOf(r.meta.instance) === split);
   const unresolved = runs.filter((r) => !r.meta.resolved).length;
+  const endOfRun = runs.filter((r) => r.meta.resolved && r.meta.fixAtTurnBasis !== "evidence").length;
   console.log(
-    `\nreal-run corpus (${dir}): ${all.length} recorded runs; reporting on the eval split only — ${runs.length} runs ` +
-      `(${unresolved} unresolved, ${runs.length - unresolved} resolved). Split ${SPLIT_RULE}. ` +
-      `Thresholds were tuned on the tune split. Budget ${budget.turns} turns / ${budget.tokens} tokens.`,
+    `\nreal-run corpus (${dir}): ${all.length} recorded runs; reporting on the ${split.toUpperCase()} split only — ` +
+      `${runs.length} runs (${unresolved} unresolved, ${runs.length - unresolved} resolved; ${endOfRun} resolved ` +
+      `with no evidence of their fix turn, taken as their last turn). Split ${SPLIT_RULE}. ` +
+      `Budget and tuned thresholds were chosen on the tune split. Budget ${budget.turns} turns / ${budget.tokens} ` +
+      `tokens for every policy.` +
+      (split === "tune" ? " THIS IS THE TUNE SPLIT: for tuning, not a result." : ""),
   );
   const figures = Object.entries(policies).map(([name, policy]) => measure(name, runs, policy));
-  console.log(
-    "\npolicy                    unresolved tokens saved   resolved stopped   fix lost (not salvaged)   " +
-      "resolved nudged",
-  );
+  const cols = [
+    ["unresolved tokens saved", (f: RealRunFigures) => pct(saved(f))],
+    ["resolved stopped", (f: RealRunFigures) => String(f.resolvedStopped)],
+    ["stopped, fix salvaged", (f: RealRunFigures) => String(f.resolvedSalvaged)],
+    ["stopped, fix lost", (f: RealRunFigures) => String(f.resolvedLost.length)],
+    ["resolved nudged (then stopped)", (f: RealRunFigures) => `${f.resolvedNudged} (${f.resolvedNudgedThenStopped})`],
+  ] as const;
+  console.log(`\n${"policy".padEnd(25)}${cols.map(([h]) => `   ${h}`).join("")}`);
   for (const f of figures)
-    console.log(
-      `${f.name.padEnd(25)} ${pct(1 - f.unresolvedTokens / f.recordedUnresolvedTokens).padStart(23)}   ` +
-        `${String(f.resolvedStopped).padStart(16)}   ${String(f.resolvedLost.length).padStart(23)}   ` +
-        `${String(f.resolvedNudged).padStart(15)}`,
-    );
+    console.log(`${f.name.padEnd(25)}${cols.map(([h, v]) => `   ${v(f).padStart(h.length)}`).join("")}`);
   console.log(
-    "  (saved: against the tokens the recorded runs used; fix lost: a resolved run stopped before its fix " +
-      "was written, or stopped when the turn that wrote it is unknown)",
+    "  (saved: against the tokens the recorded runs used; fix salvaged: stopped at or after the turn by which " +
+      "the final patch's lines were in the worktree, so the diff goes to verification; fix lost: stopped before " +
+      "that turn)",
   );
+  const list = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ") || "none";
   for (const f of figures) {
-    const list = (m: Map<string, number>) =>
-      [...m]
-        .sort((a, b) => b[1] - a[1])
-        .map(([k, n]) => `${k} ${n}`)
-        .join(", ") || "none";
     console.log(`\n${f.name}: stops per reason — ${list(f.stops)}`);
     console.log(`  on resolved runs — ${list(f.resolvedStops)}`);
-    if (f.environment.size) console.log(`  environment outcomes — ${list(f.environment)}`);
+    console.log(
+      `  fix lost — ${list(f.lostStops)}` +
+        (f.resolvedLostAtEndOfRun ? ` (${f.resolvedLostAtEndOfRun} of them with the fix turn only bounded)` : ""),
+    );
+    console.log(`  environment outcomes (stops) — ${list(f.environment)}`);
   }
   const findings = environmentFindings(runs);
   console.log(
-    `\nenvironment problems seen in the eval runs' steps (runs that hit each at least once): ` +
+    `\nenvironment problems seen in the ${split} runs' steps (runs that hit each at least once): ` +
       ([...findings]
         .sort((a, b) => b[1] - a[1])
         .slice(0, 8)
         .map(([k, n]) => `${k} ${n}`)
         .join(", ") || "none"),
   );
-  const ours = figures.at(-1)!;
-  const saved = 1 - ours.unresolvedTokens / ours.recordedUnresolvedTokens;
   console.log("");
-  for (const [label, ok] of [
-    [`≥ 60% of unresolved-run tokens saved on real runs (${pct(saved)})`, saved >= 0.6],
-    [`0 resolved runs stopped without their fix salvaged (${ours.resolvedLost.length})`, !ours.resolvedLost.length],
-  ] as const)
-    console.log(`${ok ? "met    " : "NOT met"}  ${label}`);
-  if (ours.resolvedLost.length) console.log(`  lost: ${ours.resolvedLost.slice(0, 20).join(", ")}`);
+  for (const f of figures.filter((x) => x.name.startsWith("nightshift"))) {
+    for (const [label, ok] of [
+      [`${f.name}: ≥ 60% of unresolved-run tokens saved on real runs (${pct(saved(f))})`, saved(f) >= 0.6],
+      [
+        `${f.name}: 0 resolved runs stopped without their fix salvaged (${f.resolvedLost.length})`,
+        !f.resolvedLost.length,
+      ],
+    ] as const)
+      console.log(`${ok ? "met    " : "NOT met"}  ${label}`);
+    if (f.resolvedLost.length) console.log(`  lost: ${f.resolvedLost.slice(0, 20).join(", ")}`);
+  }
 }
 
 /** Per missing thing, how many runs hit it in some step. */

@@ -10,9 +10,8 @@
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { decide, type Budget } from "../src/controller/controller.js";
-import { elapsedMs, replay, type Policy } from "../src/controller/replay.js";
-import { toTurns } from "../src/controller/turns.js";
+import { replay } from "../src/controller/replay.js";
+import { BUDGET, REAL_BUDGET, policiesWith, realPoliciesWith } from "./controller-policies.js";
 import type { Trace } from "../test/fixtures/traces/generate.js";
 import { benchRealRuns } from "./controller-real-runs.js";
 
@@ -20,61 +19,6 @@ const dir = join(import.meta.dirname, "../test/fixtures/traces");
 const traces: Trace[] = readdirSync(dir)
   .filter((f) => f.endsWith(".json"))
   .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Trace);
-const BUDGET: Budget = { turns: 40, tokens: 400_000, minutes: 90 };
-/** Thresholds no run reaches: the controller with only its budgets. */
-const OFF = {
-  errorStreak: 1e9,
-  repeatedAction: 1e9,
-  repeatedError: 1e9,
-  rereading: 1e9,
-  malformedStreak: 1e9,
-  testsNotImproving: 1e9,
-  noEditTurns: 1e9,
-  degenerateReplies: 1e9,
-  thinkingCuts: 1e9,
-  repeatedEdits: 1e9,
-  environmentRepeats: 1e9,
-};
-
-const BUDGET_REASONS = new Set(["turn-budget", "token-budget", "time-budget", "energy-budget"]);
-/** Only the budgets: any other verdict is ignored. */
-const budgetOnly: Policy = (history) => {
-  const verdict = decide(history, { budget: BUDGET, thresholds: OFF }, { elapsedMs: elapsedMs(history) });
-  return verdict.kind === "stop" && BUDGET_REASONS.has(verdict.reason) ? verdict : { kind: "continue" };
-};
-
-/**
- * StuckDetector-style: 4 identical action+observation pairs, 3 identical erroring actions, or a 6-step A/B alternation.
- */
-const stuckDetector: Policy = (history) => {
-  const budget = budgetOnly(history);
-  if (budget.kind === "stop") return budget;
-  const steps = toTurns(history).filter((t) => t.signature);
-  const pair = (i: number) => `${steps[i]!.signature}=>${steps[i]!.observation?.text}`;
-  const last = steps.length - 1;
-  if (last >= 3 && [1, 2, 3].every((k) => pair(last - k) === pair(last)))
-    return { kind: "stop", reason: "repeated-action", message: "4 identical", evidence: [] };
-  if (
-    last >= 2 &&
-    [0, 1, 2].every(
-      (k) => steps[last - k]!.observation?.isError && steps[last - k]!.signature === steps[last]!.signature,
-    )
-  )
-    return { kind: "stop", reason: "repeated-error", message: "3 identical errors", evidence: [] };
-  if (last >= 5) {
-    const [a, b] = [steps[last]!.signature, steps[last - 1]!.signature];
-    if (
-      a !== b &&
-      [0, 2, 4].every((k) => steps[last - k]!.signature === a) &&
-      [1, 3, 5].every((k) => steps[last - k]!.signature === b)
-    )
-      return { kind: "stop", reason: "alternation", message: "A/B x3", evidence: [] };
-  }
-  return { kind: "continue" };
-};
-
-const nightshift: Policy = (history) => decide(history, { budget: BUDGET }, { elapsedMs: elapsedMs(history) });
-
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
@@ -82,20 +26,18 @@ const median = (xs: number[]) => {
 
 const failed = traces.filter((t) => !t.resolved);
 const resolved = traces.filter((t) => t.resolved);
-const results = Object.entries({ "budget only": budgetOnly, "StuckDetector baseline": stuckDetector, nightshift }).map(
-  ([name, policy]) => {
-    const onFailed = failed.map((t) => ({ trace: t, run: replay(t.events, policy) }));
-    const falseKills = resolved.filter((t) => replay(t.events, policy).stopped).map((t) => t.name);
-    return {
-      name,
-      tokens: onFailed.reduce((n, r) => n + r.run.tokens, 0),
-      turns: onFailed.reduce((n, r) => n + r.run.turns, 0),
-      falseKills,
-      detection: median(onFailed.map((r) => r.run.turns - r.trace.onset! + 1)),
-      byMode: onFailed,
-    };
-  },
-);
+const results = Object.entries(policiesWith(BUDGET)).map(([name, policy]) => {
+  const onFailed = failed.map((t) => ({ trace: t, run: replay(t.events, policy) }));
+  const falseKills = resolved.filter((t) => replay(t.events, policy).stopped).map((t) => t.name);
+  return {
+    name,
+    tokens: onFailed.reduce((n, r) => n + r.run.tokens, 0),
+    turns: onFailed.reduce((n, r) => n + r.run.turns, 0),
+    falseKills,
+    detection: median(onFailed.map((r) => r.run.turns - r.trace.onset! + 1)),
+    byMode: onFailed,
+  };
+});
 
 const base = results[0]!;
 console.log(
@@ -138,4 +80,4 @@ const checks = [
 console.log("");
 for (const [label, ok] of checks) console.log(`${ok ? "met    " : "NOT met"}  ${label}`);
 
-benchRealRuns({ "budget only": budgetOnly, "StuckDetector baseline": stuckDetector, nightshift }, BUDGET);
+benchRealRuns(realPoliciesWith(REAL_BUDGET), REAL_BUDGET);

@@ -148,3 +148,4 @@ for (const stage of Object.keys(one.stages) as (keyof typeof one.stages)[]) {
   );
 }
 console.log(`\nscaling 1 → 2 workers: ${(two.perMinute / one.perMinute).toFixed(2)}x issues per minute`);
+await (await import("./e2e-setup-ahead.js")).setupAheadPhase();

@@ -48,18 +48,18 @@ describe("nightshift command", () => {
     expect(unknown.output).toContain('unknown command "frobnicate"');
   });
 
-  it("serves Probot's setup page with the app.yml manifest when no APP_ID is configured", async () => {
+  it("serves the setup page with the app.yml manifest when no APP_ID is configured", async () => {
     const cwd = tempDir();
     const port = await freePort();
     const cli = startCli(["start"], { PORT: String(port), HOST: "127.0.0.1", NO_SMEE_SETUP: "true" }, cwd);
     cleanups.push(() => cli.stop());
     await cli.waitFor(/register the GitHub App/);
     await cli.waitFor(new RegExp(`:${port}`));
-    const res = await fetch(`http://127.0.0.1:${port}/probot`);
+    const res = await fetch(`http://127.0.0.1:${port}/`);
     const html = await res.text();
     expect(res.status).toBe(200);
-    expect(html).toContain("Register GitHub App");
-    const manifest = JSON.parse(decodeEntities(/name="manifest"[^>]*value='([^']*)'/.exec(html)?.[1] ?? "{}"));
+    expect(html).toContain("Register the GitHub App on GitHub");
+    const manifest = JSON.parse(decodeEntities(/name="manifest" value="([^"]*)"/.exec(html)?.[1] ?? "{}"));
     expect(manifest.name).toBe("Nightshift");
     expect(manifest.default_permissions).toEqual({
       metadata: "read",
@@ -70,7 +70,13 @@ describe("nightshift command", () => {
       statuses: "read",
       actions: "read",
     });
-    expect(manifest.default_events).toEqual(["issues", "issue_comment", "check_suite", "workflow_run"]);
+    expect(manifest.default_events).toEqual([
+      "issues",
+      "issue_comment",
+      "pull_request_review",
+      "check_suite",
+      "workflow_run",
+    ]);
   });
 
   it("with no REDIS_URL runs a private Redis (AOF, noeviction) under its data directory", async () => {

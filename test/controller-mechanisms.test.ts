@@ -5,6 +5,7 @@ import { classifyStep } from "../src/controller/classify-step.js";
 import { decide, type Budget } from "../src/controller/controller.js";
 import { normalise } from "../src/controller/normalise.js";
 import { replay } from "../src/controller/replay.js";
+import { isEdit, shellWrites, toTurns } from "../src/controller/turns.js";
 
 const BUDGET: Budget = { turns: 60, tokens: 1_000_000, minutes: 60 };
 const policy = (history: readonly AgentEvent[]) => decide(history, { budget: BUDGET }, { elapsedMs: 0 });
@@ -175,5 +176,69 @@ describe("environment stop", () => {
   it("one missing command the model works around does not stop the run", () => {
     const b = run().sh("pytest -q", "bash: pytest: command not found").sh("python -m unittest", "OK", false);
     expect(replay(probe(b.events), policy).stopped).toBeUndefined();
+  });
+});
+
+describe("edits made through the shell", () => {
+  it.each([
+    ["sed -i 's/a - b/a + b/' calc/ops.py", ["calc/ops.py"]],
+    ["cat <<'EOF' > calc/ops.py\ndef add(a, b):\n    return a + b\nEOF", ["calc/ops.py"]],
+    ["echo x | tee -a notes/log.txt", ["notes/log.txt"]],
+    ["python3 - <<'EOF'\nopen('calc/ops.py', 'w').write(src)\nEOF", []],
+    ["git apply fix.patch", []],
+  ])("%j writes %j", (command, paths) => {
+    expect(shellWrites(command)).toEqual(paths);
+  });
+
+  it.each([
+    "python repro.py > /dev/null 2>&1",
+    "grep -n add calc/ops.py | head",
+    "sed -n 1,20p calc/ops.py",
+    "ls > /tmp/x",
+  ])("%j writes nothing in the workspace", (command) => {
+    expect(shellWrites(command)).toBeUndefined();
+  });
+
+  it("a sed edit between two reads of a file makes the second no rereading, and counts as an edit", () => {
+    const b = run().read("calc/ops.py").read("calc/ops.py");
+    b.sh("sed -i 's/a - b/a + b/' calc/ops.py", "", false).read("calc/ops.py");
+    const turns = toTurns(b.events);
+    expect(isEdit(turns[2]!)).toBe(true);
+    expect(turns[2]!.writes).toEqual(["calc/ops.py"]);
+    const result = replay(probe(b.events), policy);
+    expect(result.stopped).toBeUndefined();
+    expect(result.nudges).not.toContain("rereading");
+  });
+
+  it("a nudge to act is forgotten once the run edits: a later reread nudges again instead of stopping", () => {
+    const b = run().read("a.py").read("a.py").read("a.py"); // repeated-action nudge before turn 4
+    b.sh("sed -i 's/x = 1/x = 2/' a.py", "", false);
+    b.read("a.py").read("a.py").read("a.py"); // rereading after the edit: a new occurrence, not the old one again
+    const result = replay(probe(b.events), policy);
+    expect(result.stopped).toBeUndefined();
+    expect(result.nudges.filter((n) => n === "repeated-action")).toHaveLength(2);
+  });
+
+  it("reproduction scripts that raise are what the model set out to see: no error-streak from them", () => {
+    const b = run();
+    for (let i = 0; i < 6; i++)
+      b.sh(`python3 reproduce_${i}.py`, `Traceback (most recent call last):\nValueError: case ${"abcdef"[i]}`);
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).not.toContain("error-streak");
+    expect(result.stopped?.reason).not.toBe("error-streak");
+  });
+});
+
+describe("missing modules the model made up are not the environment", () => {
+  it("a module the run created, a placeholder or a repository folder's name is the model's error; numpy is not", () => {
+    const b = run()
+      .sh("mkdir -p reproduce_app && touch reproduce_app/__init__.py", "", false)
+      .sh("python3 repro.py", "ModuleNotFoundError: No module named 'reproduce_app'")
+      .sh("python3 -c 'import your_project'", "ModuleNotFoundError: No module named 'your_project'")
+      .sh("python3 -m django__django.x", "ModuleNotFoundError: No module named 'django__django'")
+      .sh("python3 repro.py", "ModuleNotFoundError: No module named 'numpy'");
+    const steps = toTurns(b.events).map((t) => t.step);
+    expect(steps.slice(1, 4).map((s) => s?.kind)).toEqual(["model", "model", "model"]);
+    expect(steps[4]).toMatchObject({ kind: "environment", missing: "the Python module `numpy`" });
   });
 });

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fixLost } from "../bench/controller-real-runs.js";
+import { fixLost, measure } from "../bench/controller-real-runs.js";
+import type { Policy } from "../src/controller/replay.js";
 import { miniRuns } from "../bench/traces/convert-real-runs.js";
 import { loadRealRuns, realRunsDir, splitOf, type RealRun } from "../bench/traces/real-runs.js";
 import { toTurns } from "../src/controller/turns.js";
@@ -24,6 +25,13 @@ describe("real-run converter (bench/traces/convert-real-runs.ts)", () => {
       tokenSource: "recorded",
       exitStatus: "Submitted",
     });
+  });
+
+  it("a sed substitution applied to a line the run was shown dates the fix; a failed patch script does not", () => {
+    const [, second] = [...miniRuns(RAW)] as unknown as RealRun[];
+    // Turn 1 shows `return a - b`; turn 2 writes fix.py holding the fixed line, turn 3 runs it and fails;
+    // turn 4's sed (which holds only part of the line) turns the shown line into the fixed one.
+    expect(second!.meta).toMatchObject({ instance: "demo__calc-2", fixAtTurn: 4, fixAtTurnBasis: "evidence" });
   });
 
   it("maps shell commands to actions, a reply without a command to an invalid reply, the submit to finish", () => {
@@ -56,6 +64,24 @@ describe("real-run converter (bench/traces/convert-real-runs.ts)", () => {
     expect(fixLost(run!, { turns: 6, tokens: 0, nudges: [] })).toBe(false);
   });
 
+  it("the bench counts a stop after the fix as salvaged and one before it as lost, and nudged runs apart", () => {
+    const stopAt =
+      (n: number): Policy =>
+      (history) => {
+        const turns = history.filter((e) => e.type === "turn_start").length;
+        if (turns === 1) return { kind: "nudge", reason: "rereading", message: "m", evidence: [1] };
+        return turns >= n ? { kind: "stop", reason: "rereading", message: "m", evidence: [n] } : { kind: "continue" };
+      };
+    // fixAtTurn is 3: stopping after 3 turns salvages it, after 2 loses it.
+    const late = measure("late", [run!], stopAt(3));
+    expect([late.resolvedStopped, late.resolvedSalvaged, late.resolvedLost.length]).toEqual([1, 1, 0]);
+    expect([late.resolvedNudged, late.resolvedNudgedThenStopped]).toEqual([1, 1]);
+    const early = measure("early", [run!], stopAt(2));
+    expect([early.resolvedStopped, early.resolvedSalvaged, early.resolvedLost]).toEqual([1, 0, [run!.meta.id]]);
+    const never = measure("never", [run!], () => ({ kind: "continue" }));
+    expect([never.resolvedStopped, never.resolvedNudged, never.resolvedLost.length]).toEqual([0, 0, 0]);
+  });
+
   it("as a command: writes corpus/<id>.json and a split by task that the bench reads back", () => {
     const out = mkdtempSync(join(tmpdir(), "nightshift-real-runs-"));
     try {
@@ -73,9 +99,10 @@ describe("real-run converter (bench/traces/convert-real-runs.ts)", () => {
       const dir = realRunsDir({ NIGHTSHIFT_REAL_RUNS: out });
       expect(dir).toBe(out);
       const runs = loadRealRuns(dir!);
-      expect(runs.map((r) => r.meta.id)).toEqual(["mini-gemini3pro__demo__calc-1"]);
+      expect(runs.map((r) => r.meta.id)).toEqual(["mini-gemini3pro__demo__calc-1", "mini-gemini3pro__demo__calc-2"]);
       const split = JSON.parse(readFileSync(join(out, "split.json"), "utf8")) as Record<string, string[]>;
-      expect(split[splitOf("demo__calc-1")]).toEqual(["mini-gemini3pro__demo__calc-1"]);
+      expect(split[splitOf("demo__calc-1")]).toContain("mini-gemini3pro__demo__calc-1");
+      expect(split[splitOf("demo__calc-2")]).toContain("mini-gemini3pro__demo__calc-2");
       expect(realRunsDir({ NIGHTSHIFT_REAL_RUNS: join(out, "missing") })).toBeUndefined();
     } finally {
       rmSync(out, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { appKeyPair } from "./support/keys.js";
 import { REDIS_URL } from "./support/redis.js";
 import { startRedisServer } from "./support/redis-server.js";
 import { SANDBOX_IMAGE, requireDocker } from "./support/docker.js";
+import { closedPort } from "./support/closed-port.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -37,7 +38,17 @@ describe("nightshift doctor", () => {
     });
     const results = await runDoctor(config, { docker: noDocker });
     const byName = Object.fromEntries(results.map((r) => [r.name, r]));
-    expect(results.map((r) => r.name)).toEqual(["redis", "github", "docker", "ollama"]);
+    expect(results.map((r) => r.name)).toEqual([
+      "redis",
+      "github",
+      "install",
+      "webhook",
+      "docker",
+      "ollama",
+      "disk",
+      "isolate",
+      "images",
+    ]);
     expect(byName.redis).toMatchObject({ ok: true, detail: expect.stringContaining("maxmemory-policy noeviction") });
     expect(byName.github).toMatchObject({ ok: true, detail: expect.stringContaining('App "nightshift" (id 1)') });
     expect(byName.ollama).toMatchObject({ ok: true, detail: expect.stringContaining("has qwen2.5-coder:7b") });
@@ -45,7 +56,7 @@ describe("nightshift doctor", () => {
     expect(github.requests.find((r) => r.path === "/api/v3/app")?.authorization).toMatch(/^bearer /);
     expect(byName.docker).toMatchObject({ ok: false });
     expect(formatCheck(byName.docker!)).toMatch(
-      /^FAIL {2}docker {2}no Docker engine at .* — fix: install docker.io and start dockerd, or set DOCKER_HOST$/,
+      /^FAIL {2}docker {3}no Docker engine at .* — fix: install docker.io and start dockerd, or set DOCKER_HOST$/,
     );
   });
 
@@ -73,27 +84,32 @@ describe("nightshift doctor", () => {
     });
     const lines = (await runDoctor(config, { docker: noDocker })).map(formatCheck);
     expect(lines[0]).toMatch(
-      /^FAIL {2}redis {3}.* maxmemory-policy is allkeys-lru — fix: `CONFIG SET maxmemory-policy noeviction`/,
+      /^FAIL {2}redis {4}.* maxmemory-policy is allkeys-lru — fix: `CONFIG SET maxmemory-policy noeviction`/,
     );
     expect(lines[1]).toMatch(
       new RegExp(
-        "^FAIL  github  .* lacks issues: write, pull_requests: write, contents: write, checks: read, statuses: read, " +
-          "actions: read, event issue_comment, event check_suite, event workflow_run — fix: grant them",
+        "^FAIL  github   .* lacks issues: write, pull_requests: write, contents: write, checks: read, " +
+          "statuses: read, " +
+          "actions: read, event issue_comment, event pull_request_review, event check_suite, event workflow_run " +
+          "— fix: grant them",
       ),
     );
-    expect(lines[3]).toBe(
-      `FAIL  ollama  Ollama at ${ollama.host} answers, but model qwen2.5-coder:7b is not pulled — fix: run ` +
+    expect(lines[5]).toBe(
+      `FAIL  ollama   Ollama at ${ollama.host} answers, but model qwen2.5-coder:7b is not pulled — fix: run ` +
         `\`ollama pull qwen2.5-coder:7b\` or set NIGHTSHIFT_MODEL to one of: llama3.2:latest`,
     );
 
-    const down = loadEnvConfig({ REDIS_URL: "redis://127.0.0.1:1", OLLAMA_HOST: "http://127.0.0.1:1" });
+    const port = await closedPort();
+    const down = loadEnvConfig({ REDIS_URL: `redis://127.0.0.1:${port}`, OLLAMA_HOST: `http://127.0.0.1:${port}` });
     const offline = (await runDoctor(down, { docker: noDocker, timeoutMs: 1000 })).map(formatCheck);
-    expect(offline[0]).toMatch(
-      /^FAIL {2}redis {3}cannot reach redis:\/\/127.0.0.1:1 .* — fix: start Redis or correct REDIS_URL$/,
+    expect(offline[0]).toBe(
+      `FAIL  redis    127.0.0.1:${port} refused the connection (nothing listens there) — fix: start Redis, or ` +
+        `correct the port in REDIS_URL`,
     );
-    expect(offline[1]).toMatch(/^FAIL {2}github {2}APP_ID or private key not set — fix: run `nightshift start`/);
-    expect(offline[3]).toMatch(
-      /^FAIL {2}ollama {2}cannot reach Ollama at http:\/\/127.0.0.1:1 .* — fix: start `ollama serve`/,
+    expect(offline[1]).toMatch(/^FAIL {2}github {3}APP_ID or private key not set — fix: run `nightshift start`/);
+    expect(offline[5]).toBe(
+      `FAIL  ollama   http://127.0.0.1:${port} refused the connection (nothing listens there) — fix: start ` +
+        "`ollama serve` on the GPU machine, or correct the port in OLLAMA_HOST",
     );
   });
 

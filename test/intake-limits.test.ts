@@ -54,7 +54,8 @@ afterEach(async () => {
 });
 
 /** A raw connection from `localAddress` (any 127.x address reaches loopback): what a hostile sender controls. */
-function open(localAddress = "127.0.0.1"): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
+type Conn = { socket: Socket; received: () => string; closed: Promise<void> };
+function open(localAddress = "127.0.0.1"): Promise<Conn> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: "127.0.0.1", port, localAddress });
     sockets.push(socket);
@@ -78,6 +79,9 @@ function head(o: { length?: number; signature?: string; extra?: string } = {}): 
   );
 }
 
+/** Waits for the server's answer (a refused large upload is answered at once but its connection held). */
+const answer = (c: Conn) => waitFor(async () => (/\r\n\r\n/.test(c.received()) ? c.received() : undefined));
+
 const queued = async () => (await deliveries.getJobCounts("waiting")).waiting;
 
 describe("the webhook server judges a delivery by its headers before reading its body", () => {
@@ -86,15 +90,13 @@ describe("the webhook server judges a delivery by its headers before reading its
     // 30 MB declared: refused with only the headers sent; the connection is closed, not drained.
     const big = await open();
     big.socket.write(head({ length: 30 * 1024 * 1024 }));
-    await big.closed;
-    expect(big.received()).toMatch(/^HTTP\/1\.1 413/);
+    expect(await answer(big)).toMatch(/^HTTP\/1\.1 413/);
 
     // No signature on a 25 MB upload: 401 at once.
     const unsigned = await open();
     unsigned.socket.write(head({ length: 25 * 1024 * 1024, signature: "" }));
     unsigned.socket.write(Buffer.alloc(64 * 1024));
-    await unsigned.closed;
-    expect(unsigned.received()).toMatch(/^HTTP\/1\.1 401/);
+    expect(await answer(unsigned)).toMatch(/^HTTP\/1\.1 401/);
     expect(unsigned.received()).toContain("X-Hub-Signature-256");
 
     // A signature that is not sha256=<64 hex>, and a chunked body without Content-Length.
@@ -104,8 +106,7 @@ describe("the webhook server judges a delivery by its headers before reading its
     expect(garbled.received()).toMatch(/^HTTP\/1\.1 401/);
     const chunked = await open();
     chunked.socket.write(head({ extra: "transfer-encoding: chunked\r\n" }));
-    await chunked.closed;
-    expect(chunked.received()).toMatch(/^HTTP\/1\.1 411/);
+    expect(await answer(chunked)).toMatch(/^HTTP\/1\.1 411/);
 
     // A correctly signed body followed by more bytes than its Content-Length declared.
     const body = JSON.stringify(issuesPayload("labeled", "agent-try"));
@@ -139,13 +140,11 @@ describe("the webhook server bounds what senders can hold", () => {
     const first = await upload("127.0.0.2");
     // The same address again: over its 2 MB, refused at once (503), before its body is read.
     const again = await upload("127.0.0.2");
-    await again.closed;
-    expect(again.received()).toMatch(/^HTTP\/1\.1 503/);
+    expect(await answer(again)).toMatch(/^HTTP\/1\.1 503/);
     // Another address fits (3 MB in flight), a third would eat into the room kept for small deliveries.
     const second = await upload("127.0.0.3");
     const third = await upload("127.0.0.4");
-    await third.closed;
-    expect(third.received()).toMatch(/^HTTP\/1\.1 503/);
+    expect(await answer(third)).toMatch(/^HTTP\/1\.1 503/);
     // With 3 MB of fake uploads held open, an ordinary signed delivery is still taken at once.
     const ok = await deliver(`http://127.0.0.1:${port}/hook`, SECRET, "issues", issuesPayload("labeled", "agent-try"));
     expect(ok.status).toBe(202);
@@ -192,5 +191,47 @@ describe("the webhook server bounds what senders can hold", () => {
     } finally {
       clearInterval(drip);
     }
+  });
+
+  it("holds a refused upload's connection unread, so a sender ignoring answers cannot resend in a loop", async () => {
+    const MB = 1024 * 1024;
+    await startServer({
+      maxBytesInFlight: 2 * MB,
+      reservedForSmallBytes: MB,
+      smallBodyBytes: 256 * 1024,
+      refusedHoldMs: 1_000,
+    });
+    // An abuser that streams 25 MB uploads with no signature as fast as it can and reconnects the
+    // moment a connection closes, for 3 s; it never reads what the server says.
+    let connections = 0;
+    let bytesWritten = 0;
+    let stop = false;
+    const chunk = Buffer.alloc(64 * 1024, 0x7b);
+    const loop = async () => {
+      while (!stop) {
+        connections++;
+        const c = await open("127.0.0.9");
+        c.socket.write(head({ length: 25 * MB, signature: "" }));
+        const pump = () => {
+          while (!c.socket.destroyed && c.socket.write(chunk)) bytesWritten += chunk.length;
+        };
+        c.socket.on("drain", pump);
+        pump();
+        await c.closed;
+        expect(c.received()).toMatch(/^HTTP\/1\.1 401/);
+      }
+    };
+    const loops = Array.from({ length: 4 }, loop);
+    await new Promise((r) => setTimeout(r, 3_000));
+    stop = true;
+    await Promise.all(loops);
+    // Each connection is held about a second: 4 loops get at most 4 connections each in 3 s (closed at
+    // once, they would make hundreds), and what they could push is bounded by the socket buffers of those
+    // few connections, not the 25 MB each one declared.
+    expect(connections).toBeLessThanOrEqual(16);
+    expect(bytesWritten / connections).toBeLessThan(8 * MB);
+    // Meanwhile ordinary deliveries are taken.
+    const ok = await deliver(`http://127.0.0.1:${port}/hook`, SECRET, "issues", issuesPayload("labeled", "agent-try"));
+    expect(ok.status).toBe(202);
   });
 });

@@ -307,7 +307,8 @@ describe("repository config", () => {
     await h.deliver("issues", labeled());
     await h.settle();
     expect(await h.runs.count()).toBe(0);
-    expect(h.statusComments()[0]!.body).toContain("was not found on the default branch");
+    // No file and nothing detectable at the root: the comment says what zero-config looked for.
+    expect(h.statusComments()[0]!.body).toContain("nothing at the repository root told it how to install and test");
   });
 });
 

@@ -20,6 +20,11 @@ describe(".github/nightshift.yml", () => {
       ci: "both",
       ci_timeout_minutes: 60,
       tamper: { allow: [], test_globs: [], max_patch_bytes: 204800 },
+      outcome: "draft-pr",
+      open_pr_limit: 5,
+      report: true,
+      follow_up_limit: 3,
+      codeowners_review: false,
     });
   });
 

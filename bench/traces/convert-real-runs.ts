@@ -18,7 +18,7 @@ import * as crypto from "node:crypto";
 import { pathToFileURL } from "node:url";
 import type { Action } from "../../src/agent/actions.js";
 import type { AgentEvent as NightshiftEvent } from "../../src/agent/events.js";
-import { SPLIT_RULE, splitOf } from "./real-runs.js";
+import { SPLIT_RULE, splitOf, type RealRunMeta } from "./real-runs.js";
 
 // ---------------------------------------------------------------- event types
 /** Nightshift's events, except that a recorded run's finish carries its framework's own exit reason. */
@@ -26,19 +26,10 @@ type AgentEvent =
   | Exclude<NightshiftEvent, { type: "finish" }>
   | (Omit<Extract<NightshiftEvent, { type: "finish" }>, "reason"> & { reason: string });
 
-interface Meta {
-  id: string;
-  framework: string;
-  model: string;
+/** What the bench reads (RealRunMeta), plus where the run came from. */
+interface Meta extends RealRunMeta {
   modelSizeB: number | null;
-  instance: string;
-  resolved: boolean;
   source: { repo: string; commit: string; path: string };
-  turns: number;
-  exitStatus: string;
-  fixAtTurn?: number | null;
-  tokenSource: "recorded" | "estimated";
-  run: string;
   modelRaw?: string;
 }
 
@@ -127,14 +118,29 @@ class RunBuilder {
   tokens = 0;
   historyChars = 0;
   editCount = 0;
-  writeText = ""; // all text that wrote code, for fixAtTurn
   fileState = new Map<string, string>();
   fixTurn: number | null = null;
   fixLines: string[] = [];
+  /** The non-test files the final patch changes: only writes to them are evidence of the fix. */
+  fixFiles: string[] = [];
+  /** Added lines of the final patch with evidence that they are in the worktree (cleared by a revert). */
+  fixPresent = new Set<string>();
+  /** Added lines already shown before the run's first write: the base has them, so showing them proves nothing. */
+  fixInBase = new Set<string>();
+  wrote = false;
+  /** The last turn that wrote to a file of the final patch: until then the patched files may still change. */
+  lastFixWrite = 0;
+  /** Lines the run's successful steps have shown (what a later substitution can apply to). */
+  shownLines = new Set<string>();
+  /** Scripts the run wrote, by path: running one later writes what its text holds. */
+  scripts = new Map<string, string>();
   constructor(initialPromptChars: number, finalPatch: string | undefined, resolved: boolean) {
     this.historyChars = initialPromptChars;
     this.events.push({ type: "attempt_start", attempt: 1, sawFailingTests: false });
-    if (resolved && finalPatch) this.fixLines = patchAddedLines(finalPatch);
+    if (resolved && finalPatch) {
+      this.fixLines = patchAddedLines(finalPatch);
+      this.fixFiles = patchFiles(finalPatch);
+    }
   }
   reply(text: string, usage?: { prompt?: number; completion?: number }, durationMs = 0) {
     this.turn++;
@@ -182,19 +188,100 @@ class RunBuilder {
       if (!ev.isError) this.fileState.set(p, after);
       this.editCount++;
       ev.file = { path: p, before, after };
-      if (!ev.isError) this.noteWrite(action.tool === "edit" ? action.replace : action.content);
+      if (!ev.isError) {
+        if (action.tool === "edit") this.noteSubstitution(action.search, action.replace, p, false);
+        else this.scripts.set(p, action.content);
+        this.noteWrite(action.tool === "edit" ? action.replace : action.content, [p]);
+      }
     } else if (action.tool === "run") {
       const t = testInfo(action.command, obs, opts.exitCode);
       if (t) ev.tests = t;
-      if (/sed -i|>\s*\S|write|replace\(|open\(/.test(action.command)) this.noteWrite(action.command);
+      const c = action.command;
+      if (!ev.isError && REVERT.test(c)) this.noteRevert(c);
+      if (!ev.isError && WRITES.test(c)) this.noteWrite(c, redirectTargets(c));
+      const sed = ev.isError ? null : SED_S.exec(c);
+      if (sed) this.noteSubstitution(sed[4]!, sed[5]!, sed[7]!, !!sed[6]);
+      const script = ev.isError ? null : /^\s*python3?\s+(?:\.\/)?([\w./-]+\.py)\s*$/.exec(c);
+      if (script && this.scripts.has(script[1]!)) this.noteWrite(this.scripts.get(script[1]!)!, []);
     }
+    if (!ev.isError) this.noteShown(obs);
     this.events.push(ev);
   }
-  noteWrite(text: string) {
-    if (this.fixTurn !== null || !this.fixLines.length) return;
-    this.writeText += "\n" + text;
-    const norm = normWs(this.writeText);
-    if (this.fixLines.every((l) => norm.includes(l))) this.fixTurn = this.turn;
+  /**
+   * A successful write whose targets are all files of the final patch (a command without redirects must name
+   * one: sed -i, an inline script): every added line its text holds is now in the worktree. A script written
+   * to another file (update.py, reproduce.py) is not evidence: it may never run, or fail; what it does to the
+   * patched files shows up later in git diff or cat.
+   */
+  noteWrite(text: string, targets: string[]) {
+    this.wrote = true;
+    if (!this.fixLines.length) return;
+    const isFixFile = (t: string) => this.fixFiles.some((f) => t === f || t.endsWith(`/${f}`));
+    const toFix = targets.length
+      ? targets.every((t) => t === "/dev/null" || isFixFile(t)) && targets.some(isFixFile)
+      : this.fixFiles.some((f) => text.includes(f));
+    if (!toFix) return;
+    this.lastFixWrite = this.turn;
+    const norm = normWs(text);
+    for (const l of this.fixLines) if (norm.includes(l)) this.fixPresent.add(l);
+    this.checkFix();
+  }
+  /**
+   * A successful step's output showing an added line (git diff, cat, nl | sed) after the run's first write: the
+   * line is in the worktree (an edit through sed or a script whose text does not hold the whole line). A line
+   * shown before any write is in the base already and proves nothing.
+   */
+  noteShown(obs: string) {
+    if (!this.fixLines.length) return;
+    const norm = normWs(obs);
+    for (const line of norm.split("\n")) {
+      const l = line.replace(/^\s*\d+\s/, "").trim(); // nl -ba / cat -n numbers
+      if (l.length > 3 && this.shownLines.size < 20_000) this.shownLines.add(l);
+    }
+    for (const l of this.fixLines) {
+      if (this.fixPresent.has(l) || !norm.includes(l)) continue;
+      if (!this.wrote) this.fixInBase.add(l);
+      else if (!this.fixInBase.has(l)) this.fixPresent.add(l);
+    }
+    this.checkFix();
+  }
+  /**
+   * An edit or `sed -i s/old/new/` whose old text is literal: applied to every line the run has been shown that
+   * holds it, the results are lines now in the file (a sed that changes part of a line never holds the whole line).
+   */
+  noteSubstitution(oldText: string, newText: string, path: string, global: boolean) {
+    if (!this.fixLines.length || /[*^$[\]]|\\[|+?{}dnws1-9]/.test(oldText) || /&|\\\d/.test(newText)) return;
+    const unescape = (t: string) => normWs(t.replace(/\\([^\w])/g, "$1"));
+    const [o, n] = [unescape(oldText), unescape(newText)];
+    if (!o.trim() || o.includes("\n")) return;
+    const written = [...this.shownLines]
+      .filter((l) => l.includes(o))
+      .map((l) => (global ? l.split(o).join(n) : l.replace(o, n)));
+    if (written.length) this.noteWrite(written.join("\n"), [path]);
+  }
+  /** git checkout / restore / stash / reset --hard: whatever was written may be gone; evidence starts again. */
+  noteRevert(command: string) {
+    // `git checkout some/other/file.py` leaves the patched files alone; `git checkout .`, stash, reset do not.
+    const paths = /\bgit\s+(?:checkout|restore)\s+(?:--\s+)?((?:[\w./-]+\.\w+\s*)+)$/.exec(command.trim());
+    const isFixFile = (t: string) => this.fixFiles.some((f) => t === f || t.endsWith(`/${f}`) || f.endsWith(`/${t}`));
+    if (paths && !paths[1]!.split(/\s+/).filter(Boolean).some(isFixFile)) return;
+    this.fixPresent.clear();
+    this.fixTurn = null;
+  }
+  checkFix() {
+    if (this.fixTurn === null && this.fixLines.every((l) => this.fixPresent.has(l))) this.fixTurn = this.turn;
+  }
+  /**
+   * The turn by which the fix was in the worktree: from the evidence above, else the run's last turn — every
+   * framework here submits the worktree's diff at its end, so the fix existed by then (an upper bound, which
+   * can only count more fixes as lost, never fewer).
+   */
+  fixAt(): { turn: number; basis: "evidence" | "end-of-run" } {
+    // Every added line present is not enough: debug prints or half-edits written to the same files may still be
+    // there, so the fix counts as in place only from the last write to a patched file on.
+    return this.fixTurn !== null
+      ? { turn: Math.max(this.fixTurn, this.lastFixWrite), basis: "evidence" }
+      : { turn: this.turn, basis: "end-of-run" };
   }
   finish(reason: string, summary?: string): AgentEvent[] {
     this.events.push({
@@ -208,6 +295,28 @@ class RunBuilder {
     return this.events;
   }
 }
+/** Shell commands that write files (redirects other than to /dev/null or a descriptor, in-place edits, scripts). */
+const WRITES = new RegExp(
+  String.raw`sed\s+-i|perl\s+-[a-z]*i|(?<![0-9&])>{1,2}\s*(?!&|/dev/null)[^\s>]|\btee\b|\.write\(|write_text|` +
+    String.raw`replace\(|open\(|\bpatch\b|git\s+apply|\bmv\b|\bcp\b`,
+);
+/** Commands that put files back as they were. */
+const REVERT =
+  /\bgit\s+(?:checkout|restore|stash(?!\s+(?:pop|apply|list|show))|reset\s+--hard)\b|\b(?:git\s+apply|patch)\s+-R\b/;
+/** `sed -i [-e] '[addr]s/old/new/[g]' file` (any delimiter). */
+const SED_S = /^\s*sed\s+-i(?:\s+-e)?\s+(['"])(\d+(?:,\d+)?)?s([|/#,:])(.*?)\3(.*?)\3(g?)\1\s+(\S+)\s*$/;
+/** Files a shell command redirects output into (`> x`, `>> x`, `tee x`), quotes stripped. */
+function redirectTargets(command: string): string[] {
+  const out = [...command.matchAll(/(?<![0-9&<])>{1,2}\s*(?!&)([^\s>&|;()]+)|\btee\s+(?:-a\s+)?([^\s>&|;()]+)/g)].map(
+    (m) => (m[1] ?? m[2]!).replace(/^['"]|['"]$/g, "").replace(/^\.\//, ""),
+  );
+  return out;
+}
+/** Paths of the non-test files a patch changes. */
+function patchFiles(patch: string): string[] {
+  return [...patch.matchAll(/^\+\+\+ b\/(\S+)/gm)].map((m) => m[1]!).filter((f) => !TEST_PATH.test(`/${f}`));
+}
+const TEST_PATH = /(^|\/)(tests?|testing)\/|test_[^/]*\.py|reproduce|repro_|_test\.py|\/dev\/null/;
 const normWs = (s: string) => s.replace(/\\n/g, "\n").replace(/[ \t]+/g, " ");
 // Added lines of non-test, non-scratch files in the submitted patch (normalised), for fixAtTurn.
 function patchAddedLines(patch: string): string[] {
@@ -215,8 +324,7 @@ function patchAddedLines(patch: string): string[] {
   let keep = false;
   for (const line of patch.split("\n")) {
     if (line.startsWith("diff --git") || line.startsWith("+++ ")) {
-      if (line.startsWith("+++ "))
-        keep = !/(^|\/)(tests?|testing)\/|test_[^/]*\.py|reproduce|repro_|_test\.py|\/dev\/null/.test(line);
+      if (line.startsWith("+++ ")) keep = !TEST_PATH.test(line);
       continue;
     }
     if (keep && line.startsWith("+")) {
@@ -318,7 +426,7 @@ function convertSweAgent(traj: any, resolved: boolean) {
   }
   const exit = String(info.exit_status ?? "unknown");
   const reason = submitted && exit === "submitted" ? "finished" : sweExitReason(exit);
-  return { events: b.finish(reason, exit), turns: b.turn, exit, fixTurn: b.fixTurn };
+  return { events: b.finish(reason, exit), turns: b.turn, exit, fix: b.fixAt() };
 }
 
 // ---------------------------------------------------------------- mini-swe-agent (trajectory_format mini-swe-agent-1)
@@ -376,7 +484,7 @@ function convertMini(traj: any, resolved: boolean) {
   const exit = String(info.exit_status ?? "unknown");
   const reason =
     exit === "Submitted" || submitted ? "finished" : exit === "LimitsExceeded" ? "turn-or-cost-limit" : exit;
-  return { events: b.finish(reason, exit), turns: b.turn, exit, fixTurn: b.fixTurn, recorded };
+  return { events: b.finish(reason, exit), turns: b.turn, exit, fix: b.fixAt(), recorded };
 }
 
 // ---------------------------------------------------------------- AutoCodeRover (v0, GPT-4 runs of April 2024)
@@ -442,7 +550,7 @@ function convertAcr(conv: any[], finalPatch: string | undefined, category: strin
     // analysis / "where are bug locations" answers carry no tool call: model_reply only (framework-prompted prose).
   }
   const reason = category === "applicable_patch" ? "finished" : category;
-  return { events: b.finish(reason, category), turns: b.turn, exit: category, fixTurn: b.fixTurn };
+  return { events: b.finish(reason, category), turns: b.turn, exit: category, fix: b.fixAt() };
 }
 
 // ---------------------------------------------------------------- Moatless Tools v0 (AgenticLoop transitions)
@@ -560,7 +668,7 @@ function convertMoatless(traj: any, resolved: boolean) {
     events: b.finish(reason, info.error ? asText(info.error).slice(0, 300) : reason),
     turns: b.turn,
     exit: reason,
-    fixTurn: b.fixTurn,
+    fix: b.fixAt(),
   };
 }
 
@@ -653,7 +761,7 @@ function convertMoatlessSteps(traj: any, resolved: boolean) {
       }
     }
   }
-  return { events: b.finish(reason, reason), turns: b.turn, exit: reason, fixTurn: b.fixTurn };
+  return { events: b.finish(reason, reason), turns: b.turn, exit: reason, fix: b.fixAt() };
 }
 
 // ---------------------------------------------------------------- source drivers
@@ -690,7 +798,8 @@ export function* sweAgentRuns(raw: string): Generator<Out> {
           source: { ...SRC.acr, path: `results/swe-agent-results/${run}/${f}` },
           turns: r.turns,
           exitStatus: r.exit,
-          fixAtTurn: resolved ? r.fixTurn : undefined,
+          fixAtTurn: resolved ? r.fix.turn : undefined,
+          fixAtTurnBasis: resolved ? r.fix.basis : undefined,
           tokenSource: "estimated",
           run: `sweagent-${run}`,
         },
@@ -741,7 +850,8 @@ export function* acrRuns(raw: string): Generator<Out> {
             source: { ...SRC.acr, path: `results/${run}/${cat}/${task}/${convFile}` },
             turns: r.turns,
             exitStatus: r.exit,
-            fixAtTurn: resolved ? r.fixTurn : undefined,
+            fixAtTurn: resolved ? r.fix.turn : undefined,
+            fixAtTurnBasis: resolved ? r.fix.basis : undefined,
             tokenSource: "estimated",
             run,
           },
@@ -774,7 +884,8 @@ export function* miniRuns(raw: string): Generator<Out> {
         source: { ...SRC.mini, path: `swebench_results/20251118_gemini-3-pro-74pct/trajs/${inst}/${f}` },
         turns: r.turns,
         exitStatus: r.exit,
-        fixAtTurn: resolved ? r.fixTurn : undefined,
+        fixAtTurn: resolved ? r.fix.turn : undefined,
+        fixAtTurnBasis: resolved ? r.fix.basis : undefined,
         tokenSource: r.recorded ? "recorded" : "estimated",
         run: "mini-20251118",
       },
@@ -812,7 +923,8 @@ export function* moatlessRuns(raw: string): Generator<Out> {
           source: { ...SRC.moat, path: `evaluations/${ev}/trajs/${f}` },
           turns: r.turns,
           exitStatus: r.exit,
-          fixAtTurn: resolved ? r.fixTurn : undefined,
+          fixAtTurn: resolved ? r.fix.turn : undefined,
+          fixAtTurnBasis: resolved ? r.fix.basis : undefined,
           tokenSource: "estimated",
           run: ev,
         },
@@ -848,7 +960,7 @@ function main() {
     }
     return o;
   };
-  const fixKnown = metas.filter((m) => m.resolved && typeof m.fixAtTurn === "number").length;
+  const fixKnown = metas.filter((m) => m.resolved && m.fixAtTurnBasis === "evidence").length;
   const stats = {
     total: metas.length,
     resolved: metas.filter((m) => m.resolved).length,
@@ -857,7 +969,7 @@ function main() {
     byModel: count((m) => m.model),
     byRun: count((m) => m.run),
     byExitStatus: count((m) => `${m.framework} :: ${m.exitStatus}`),
-    resolvedWithFixAtTurn: fixKnown,
+    resolvedWithFixAtTurnFromEvidence: fixKnown,
     turns: {
       mean: +(metas.reduce((a, m) => a + m.turns, 0) / Math.max(metas.length, 1)).toFixed(1),
       max: Math.max(...metas.map((m) => m.turns)),

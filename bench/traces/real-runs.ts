@@ -19,6 +19,8 @@ export interface RealRunMeta {
   exitStatus: string;
   /** Resolved runs: the first turn by which the submitted fix was written (null: could not be matched). */
   fixAtTurn?: number | null;
+  /** How fixAtTurn was found: evidence in the run's steps, or the run's last turn (an upper bound). */
+  fixAtTurnBasis?: "evidence" | "end-of-run";
   tokenSource: "recorded" | "estimated";
   run: string;
 }

@@ -22,6 +22,8 @@ import { createMetrics } from "./metrics.js";
 import { historyMain, historyPage } from "./pages/history-page.js";
 import { layout, type Viewer } from "./pages/layout.js";
 import { runMain, runPage } from "./pages/run-page.js";
+import { morningMain, morningPage } from "./pages/morning-page.js";
+import { readMorningOverview } from "../morning/morning-overview.js";
 import { signInPage } from "./pages/sign-in-page.js";
 import { tonightMain, tonightPage } from "./pages/tonight-page.js";
 import { resolvePrincipal, Unauthorised, type Principal } from "./principal.js";
@@ -155,6 +157,11 @@ export async function startAdmin(deps: AdminDeps): Promise<Admin> {
       const history = await readHistory(redis, keys, filter, canRead, settled);
       if (path === "/api/runs") return json(res, 200, history);
       return page(res, 200, fragment ? historyMain(history, filter) : historyPage(history, filter, viewer));
+    }
+    if (path === "/morning" || path === "/api/morning") {
+      const repos = await readMorningOverview(redis, keys, canRead, clock(), config.timeZone);
+      if (path === "/api/morning") return json(res, 200, repos);
+      return page(res, 200, fragment ? morningMain(repos) : morningPage(repos, viewer));
     }
     const runMatch = /^\/(api\/)?runs\/([^/]+)$/.exec(path);
     if (runMatch) {

@@ -2,6 +2,10 @@
 export const ADMIN_CSS = `
 :root { --fg:#1d2330; --muted:#6b7280; --line:#e5e7eb; --good:#0a7d38; --bad:#b42318; --warn:#a15c00; }
 * { box-sizing: border-box; }
+.charts { display: flex; flex-wrap: wrap; gap: 24px; margin: 12px 0; } .charts figure { margin: 0; }
+.chart rect.bar-pr { fill: var(--good); } .chart rect.bar-kept { fill: #2563eb; }
+.chart rect.bar-nopr { fill: #9ca3af; }
+.chart rect.bar-energy { fill: var(--warn); } .chart { border-bottom: 1px solid var(--line); }
 body { font: 14px/1.45 system-ui, sans-serif; color: var(--fg); margin: 0; background: #fafafa; }
 header { display:flex; gap:1.5rem; align-items:center; padding:.6rem 1.2rem; background:#111827; color:#fff; }
 header a { color:#cbd5e1; text-decoration:none; margin-right:1rem; } header a.on { color:#fff; font-weight:600; }

@@ -13,7 +13,7 @@ export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
-type Part = SafeHtml | string | number | boolean | null | undefined | Part[];
+export type Part = SafeHtml | string | number | boolean | null | undefined | Part[];
 
 function render(part: Part): string {
   if (part === null || part === undefined || part === false || part === true) return "";

@@ -1,22 +1,14 @@
 import { runBenchCommand } from "../bench/cli.js";
-import { ConfigError, loadEnvConfig } from "../config/env.js";
-import { formatCheck, runDoctor } from "./doctor.js";
+import { ConfigError } from "../config/env.js";
+import { formatCheck, runDoctorFromEnv } from "./doctor.js";
+import { COMMAND_HELP, USAGE } from "./help.js";
+import { packageVersion } from "./package-root.js";
 import { installLastResort } from "./last-resort.js";
 import { EmbeddedRedisError } from "./embedded-redis.js";
 import { RedisPolicyError } from "../queue/redis.js";
 import { runServe } from "./serve.js";
 import { runWorkerProcess } from "./worker-process.js";
-
-const USAGE = `usage: nightshift <command>
-
-  start    server and worker in one process tree, for one machine
-           (no REDIS_URL: runs a private redis-server; no APP_ID: serves the App setup page)
-  server   webhook server and its handler process (needs APP_ID, key, WEBHOOK_SECRET, REDIS_URL)
-  worker   GPU run worker only, one per GPU machine (needs REDIS_URL)
-  doctor   checks Redis, the GitHub App, Docker and Ollama; one line per check
-  bench    measures models and settings on the real agent loop (nightshift bench --help)
-
-Settings come from the environment (and .env); see README.md.`;
+import { PreflightError } from "./worker-preflight.js";
 
 export interface Io {
   out: (line: string) => void;
@@ -36,6 +28,14 @@ export async function main(
   io: Io = stdio,
 ): Promise<number | undefined> {
   const [command] = argv;
+  if (command && COMMAND_HELP[command] && argv.slice(1).some((a) => a === "--help" || a === "-h" || a === "help")) {
+    io.out(COMMAND_HELP[command]);
+    return 0;
+  }
+  if (command === "--version" || command === "-v" || command === "version") {
+    io.out(`nightshift ${packageVersion()}`);
+    return 0;
+  }
   if (command === "start" || command === "server" || command === "worker" || command === "delivery-worker")
     installLastResort(io.err);
   try {
@@ -51,7 +51,7 @@ export async function main(
         await runWorkerProcess(env, "deliveries");
         return undefined;
       case "doctor": {
-        const results = await runDoctor(loadEnvConfig(env), { env });
+        const results = await runDoctorFromEnv(env, { env });
         results.map(formatCheck).forEach(io.out);
         return results.every((r) => r.ok) ? 0 : 1;
       }
@@ -80,7 +80,7 @@ export async function main(
       io.err(`nightshift: ${error.message}`);
       return 2;
     }
-    if (error instanceof EmbeddedRedisError || error instanceof RedisPolicyError) {
+    if (error instanceof EmbeddedRedisError || error instanceof RedisPolicyError || error instanceof PreflightError) {
       io.err(`nightshift: ${error.message}`);
       return 1;
     }

@@ -1,19 +1,12 @@
-import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { run as runProbot } from "probot";
+import { resolve } from "node:path";
 import { loadEnvConfig, requireFor, type EnvConfig } from "../config/env.js";
 import { startEmbeddedRedis } from "./embedded-redis.js";
 import { startServer } from "../intake/start-server.js";
 import type { Io } from "./main.js";
 import { onShutdown } from "./on-shutdown.js";
 import { spawnWorkers } from "./process-tree.js";
-
-const here = dirname(fileURLToPath(import.meta.url));
-/** The package root (holds app.yml) from src/cli or dist/src/cli. */
-const packageRoot =
-  [resolve(here, "../.."), resolve(here, "../../..")].find((dir) => existsSync(resolve(dir, "app.yml"))) ??
-  process.cwd();
+import { manifestPath } from "./package-root.js";
+import { startSetupServer } from "../setup/setup-server.js";
 
 /**
  * `nightshift server` (webhook intake + delivery worker) and `nightshift start` (that, plus the run
@@ -22,8 +15,9 @@ const packageRoot =
  */
 export async function runServe(command: "server" | "start", env: NodeJS.ProcessEnv, io: Io): Promise<void> {
   const config = loadEnvConfig(env);
-  requireFor(command, config);
+  // No App yet: setup mode, for `server` too, so a supervisor (compose) does not restart it in a loop.
   if (!config.appId) return serveSetupPage(config, env, io);
+  requireFor(command, config);
 
   const redis = config.redisUrl ? undefined : await startEmbeddedRedis(config.dataDir, env);
   const redisUrl = config.redisUrl ?? redis!.url;
@@ -31,7 +25,9 @@ export async function runServe(command: "server" | "start", env: NodeJS.ProcessE
   const server = await startServer({ config: withRedis });
   const workers = spawnWorkers(
     command === "start" ? ["deliveries", "runs"] : ["deliveries"],
-    { ...env, REDIS_URL: redisUrl },
+    // One machine: the run worker prints its preflight lines but starts anyway (the server is useful
+    // before Ollama has the model); `nightshift worker` alone waits until every check passes.
+    { NIGHTSHIFT_PREFLIGHT: "warn", ...env, REDIS_URL: redisUrl },
     io,
     () => {
       void stopAll().finally(() => process.exit(1));
@@ -52,10 +48,12 @@ export async function runServe(command: "server" | "start", env: NodeJS.ProcessE
 }
 
 async function serveSetupPage(config: EnvConfig, env: NodeJS.ProcessEnv, io: Io): Promise<void> {
-  if (!existsSync(resolve(process.cwd(), "app.yml"))) process.chdir(packageRoot);
+  const envPath = resolve(env.NIGHTSHIFT_ENV_FILE || ".env");
+  const server = await startSetupServer({ config, manifestPath, envPath });
+  onShutdown(() => server.close());
+  const where = config.admin.publicUrl ?? server.url;
   io.out(
-    `nightshift: no APP_ID yet; open http://${config.host}:${config.port}/probot to register the GitHub App from ` +
-      `app.yml, then restart \`nightshift start\``,
+    `nightshift: no APP_ID yet: setup mode. Open ${where}/ to register the GitHub App from app.yml (or import ` +
+      `one); the settings go to ${envPath}. Then restart.`,
   );
-  await runProbot(() => {}, { env: { ...env, PORT: String(config.port), HOST: config.host } });
 }

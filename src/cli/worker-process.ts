@@ -1,13 +1,17 @@
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Docker from "dockerode";
 import { pino } from "pino";
 import { Probot } from "probot";
-import { loadEnvConfig, requireFor } from "../config/env.js";
+import { loadEnvConfig, requireFor, type EnvConfig } from "../config/env.js";
 import { startDeliveryWorker } from "../intake/delivery-worker.js";
 import { NightshiftOctokit } from "../github/octokit.js";
 import { createRunPipeline } from "../run/run-pipeline.js";
 import { startStageWorkers } from "../run/stage-workers.js";
 import { startRunWorker } from "../run/run-worker.js";
 import { onShutdown } from "./on-shutdown.js";
+import { PreflightError, preflightKey, preflightSettings, runPreflight } from "./worker-preflight.js";
 
 export type WorkerKind = "runs" | "deliveries";
 
@@ -23,8 +27,9 @@ export async function runWorkerProcess(env: NodeJS.ProcessEnv, kind: WorkerKind)
     onShutdown(() => worker.close());
     return;
   }
-  const log = pino({ level: config.logLevel });
   const docker = new Docker();
+  await preflight(config, env, docker);
+  const log = pino({ level: config.logLevel });
   const stages = await startStageWorkers({ config, docker, log });
   const probot = new Probot({
     appId: config.appId!,
@@ -39,4 +44,33 @@ export async function runWorkerProcess(env: NodeJS.ProcessEnv, kind: WorkerKind)
     await worker.close();
     await stages.close();
   });
+}
+
+/** Exists while this machine's worker has passed its preflight (docker-compose.yml's healthcheck). */
+export const READY_FILE = join(tmpdir(), "nightshift-worker.ready");
+
+/** Checks Redis, Ollama, Docker, images and disk before taking runs; waits (or exits) while one fails. */
+async function preflight(config: EnvConfig, env: NodeJS.ProcessEnv, docker: Docker): Promise<void> {
+  const settings = preflightSettings(env);
+  rmSync(READY_FILE, { force: true });
+  const stop = new AbortController();
+  const abort = () => stop.abort();
+  process.once("SIGTERM", abort);
+  process.once("SIGINT", abort);
+  try {
+    const { ready, failing } = await runPreflight(config, {
+      ...settings,
+      out: (line) => process.stdout.write(`${line}\n`),
+      deps: { env, docker },
+      signal: stop.signal,
+      statusKey: preflightKey(config.redisPrefix),
+    });
+    if (stop.signal.aborted) process.exit(0);
+    if (!ready) throw new PreflightError(failing.join(", "));
+    // The compose healthcheck's signal: this worker passed its preflight.
+    if (failing.length === 0) writeFileSync(READY_FILE, `${new Date().toISOString()}\n`);
+  } finally {
+    process.off("SIGTERM", abort);
+    process.off("SIGINT", abort);
+  }
 }

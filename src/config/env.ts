@@ -41,6 +41,10 @@ export interface EnvConfig {
   redisPrefix: string;
   dataDir: string;
   gpuSlots: number;
+  /** Runs a worker prepares (clone + setup on the CPU) beyond its GPU slots, waiting with a ready workspace. */
+  prepareAhead: number;
+  /** A CA bundle on the host for setup sandboxes behind a TLS-inspecting proxy (NIGHTSHIFT_SETUP_CA_BUNDLE). */
+  setupCaBundle?: string;
   intakeConcurrency: number;
   /** The agent's switchable mechanisms (NIGHTSHIFT_REPO_INSTRUCTIONS, _SKILL_CARDS, _LINT_REFLECTION). */
   agentMechanisms: AgentMechanisms;
@@ -175,6 +179,11 @@ const schema = z.object({
     .default("nightshift"),
   NIGHTSHIFT_DATA_DIR: z.string().min(1).default(".nightshift"),
   NIGHTSHIFT_GPU_SLOTS: intIn(1, 64, "a whole number of GPU slots from 1 to 64").default(1),
+  NIGHTSHIFT_SETUP_CA_BUNDLE: z
+    .string()
+    .regex(/^\//, { error: "expected an absolute path to a PEM file of CA certificates" })
+    .optional(),
+  NIGHTSHIFT_PREPARE_AHEAD: intIn(0, 16, "a whole number of prepared workspaces from 0 to 16").default(1),
   NIGHTSHIFT_INTAKE_CONCURRENCY: intIn(1, 256, "a whole number from 1 to 256").default(8),
   // The admin page
   GITHUB_CLIENT_ID: optionalText,
@@ -301,6 +310,8 @@ export function loadEnvConfig(
     redisPrefix: raw.NIGHTSHIFT_REDIS_PREFIX,
     dataDir: raw.NIGHTSHIFT_DATA_DIR,
     gpuSlots: raw.NIGHTSHIFT_GPU_SLOTS,
+    prepareAhead: raw.NIGHTSHIFT_PREPARE_AHEAD,
+    ...(raw.NIGHTSHIFT_SETUP_CA_BUNDLE ? { setupCaBundle: raw.NIGHTSHIFT_SETUP_CA_BUNDLE } : {}),
     intakeConcurrency: raw.NIGHTSHIFT_INTAKE_CONCURRENCY,
     admin: {
       clientId: raw.GITHUB_CLIENT_ID,

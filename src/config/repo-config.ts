@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { morningConfigFields } from "./morning-config.js";
 import { tamperConfigSchema } from "../verify/tamper-guard.js";
 
 /** The file a repository uses to configure Nightshift, read from its default branch. */
@@ -54,6 +55,7 @@ export const repoConfigSchema = z
       .string()
       .regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, { error: "must be a relative path" })
       .optional(),
+    ...morningConfigFields,
   })
   .strict();
 
@@ -62,6 +64,7 @@ export type RepoConfig = z.infer<typeof repoConfigSchema>;
 export const REPO_CONFIG_EXAMPLE = `# ${REPO_CONFIG_PATH}
 setup: npm ci          # optional; runs with network, before the model acts
 test: npm test         # required; the command that decides whether a patch works
+image: nightshift-sandbox:node  # the toolchain image (node, python, go, rust, java)
 budgets:
   turns: 40
   tokens: 300000

@@ -56,8 +56,10 @@ export function decide(events: readonly AgentEvent[], config: ControllerConfig, 
     // A nudge is forgotten after enough progress of the kinds this detector cares about; then only what
     // happens after that point counts towards a new nudge.
     const forgotten = nudged === undefined ? undefined : forgottenAt(progress, nudged, detector, thresholds.nudgeDecay);
-    const after = forgotten ?? (nudged !== undefined && nudged <= (detector.progressAt?.(turns) ?? 0) ? nudged : 0);
-    const occurrences = detector.occurrences(turns, thresholds).filter((turn) => turn > after);
+    const progressAt = detector.progressAt?.(turns) ?? 0;
+    const after = forgotten ?? (nudged !== undefined && nudged <= progressAt ? nudged : 0);
+    // Occurrences before the detector's last progress are answered (an edit after rereading) and never count.
+    const occurrences = detector.occurrences(turns, thresholds).filter((turn) => turn > Math.max(after, progressAt));
     const since = nudged !== undefined && after === 0 ? nudged : undefined;
     if (since !== undefined) {
       if (occurrences.some((turn) => turn > since))

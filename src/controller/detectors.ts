@@ -1,6 +1,6 @@
 import type { StopReason } from "../agent/events.js";
 import { normalise } from "./normalise.js";
-import { errorShape, isEdit, type Turn } from "./turns.js";
+import { errorShape, isEdit, mayHaveWritten, type Turn } from "./turns.js";
 
 /** Thresholds, in one block with their defaults (README: "Early stopping"). */
 export interface DetectorThresholds {
@@ -72,9 +72,26 @@ const sinceLastEdit = (turns: Turn[], i: number) => {
   return 0;
 };
 
+/**
+ * For detectors whose nudge asks the model to act (make an edit, look elsewhere): a nudge sent before the run's
+ * last edit was heeded and is forgotten (progressAt is compared with `<=`, so the edit's turn minus one).
+ */
+const editedAfter = (turns: Turn[]) => {
+  for (let i = turns.length - 1; i >= 0; i--) if (isEdit(turns[i]!)) return turns[i]!.turn - 1;
+  return 0;
+};
+
+/** A step that ran code (a script, the interpreter, a test runner): its failure is what the code did, not a misuse. */
+const RUNS_CODE = new RegExp(
+  String.raw`^\s*(?:cd\s+[^&;]+(?:&&|;)\s*)?(?:[A-Z_]+=\S+\s+)*` +
+    String.raw`(?:python[\d.]*|node|pytest|py\.test|tox|\./[\w./-]+|bash\s+[\w./-]+\.sh|sh\s+[\w./-]+\.sh)\b`,
+);
+const ranCode = (turn: Turn) => turn.action?.tool === "run" && RUNS_CODE.test(turn.action.command);
+
 export const DETECTORS: Detector[] = [
   {
     reason: "repeated-action",
+    progressAt: editedAfter,
     decaysWith: ["file", "content"],
     threshold: (t) => t.repeatedAction,
     nudge:
@@ -91,6 +108,7 @@ export const DETECTORS: Detector[] = [
   },
   {
     reason: "alternation",
+    progressAt: editedAfter,
     decaysWith: ["file", "content"],
     threshold: () => 1,
     nudge:
@@ -121,6 +139,7 @@ export const DETECTORS: Detector[] = [
   },
   {
     reason: "rereading",
+    progressAt: editedAfter,
     decaysWith: ["file", "content"],
     threshold: (t) => t.rereading,
     nudge:
@@ -134,9 +153,7 @@ export const DETECTORS: Detector[] = [
         const again = turns
           .slice(0, i)
           .some(
-            (e, k) =>
-              e.signature === turn.signature &&
-              !turns.slice(k + 1, i).some((m) => m.observation?.file && (!path || m.observation.file.path === path)),
+            (e, k) => e.signature === turn.signature && !turns.slice(k + 1, i).some((m) => mayHaveWritten(m, path)),
           );
         return again ? [turn.turn] : [];
       }),
@@ -278,11 +295,12 @@ function failingTests(turn: Turn): number | undefined {
 }
 
 /**
- * An invalid reply, or an action other than a test run that failed through the model's doing (informative
- * negatives, environment and infrastructure errors are not the model's failures).
+ * An invalid reply, or an action other than a test run or other code run that failed through the model's doing
+ * (informative negatives, environment and infrastructure errors are not the model's failures; a reproduction
+ * script that raises is what the model set out to see).
  */
 function failedStep(turn: Turn): boolean {
-  return !!turn.invalid || (turn.step?.kind === "model" && !turn.observation?.tests);
+  return !!turn.invalid || (turn.step?.kind === "model" && !turn.observation?.tests && !ranCode(turn));
 }
 
 /** Most of a reply's word 4-grams are repeats: the model is looping in text. */

@@ -9,10 +9,11 @@ export function progressByTurn(turns: readonly Turn[]): { turn: number; kinds: S
   return turns.map((turn) => {
     const kinds = new Set<Progress>();
     const obs = turn.observation;
-    if (obs?.file && !obs.isError && !edited.has(obs.file.path)) {
-      edited.add(obs.file.path);
-      kinds.add("file");
-    }
+    for (const path of turn.writes ?? [])
+      if (!edited.has(path)) {
+        edited.add(path);
+        kinds.add("file");
+      }
     if (obs?.tests) {
       const failing = obs.tests.passed ? 0 : (obs.tests.failed ?? 1);
       if (lastFailing !== undefined && failing !== lastFailing) kinds.add("tests");

@@ -20,6 +20,11 @@ export interface Turn {
   /** What the step's result says (worked, informative negative, whose error). */
   step?: StepClass;
   observation?: Extract<AgentEvent, { type: "observation" }>;
+  /**
+   * The step changed files in the workspace: through edit/create_file (the file's path) or a shell command that
+   * writes (the paths it names, [] when they cannot be told). Undefined when it changed nothing.
+   */
+  writes?: string[];
   refusedFinish: boolean;
   nudged?: StopReason;
 }
@@ -28,6 +33,8 @@ export interface Turn {
 export function toTurns(events: readonly AgentEvent[]): Turn[] {
   const turns: Turn[] = [];
   let current: Turn | undefined;
+  /** Names of modules and packages the run itself made (files and folders it created or wrote). */
+  const made = new Set<string>();
   for (const event of events) {
     if (event.type === "turn_start") {
       current = { turn: event.turn, tokens: 0, thinkingCut: false, text: "", refusedFinish: false };
@@ -55,6 +62,14 @@ export function toTurns(events: readonly AgentEvent[]): Turn[] {
           current.resultShape = normalise(event.text);
           const command = current.action?.tool === "run" ? current.action.command : undefined;
           current.step = classifyStep({ tool: event.tool, text: event.text, isError: event.isError, command });
+          current.writes = event.file
+            ? [event.file.path]
+            : command !== undefined && !event.isError
+              ? shellWrites(command)
+              : undefined;
+          if (current.step.kind === "environment" && madeByRun(current.step.missing, made, command))
+            current.step = { kind: "model" };
+          for (const name of madeNames(current.writes ?? [], command)) made.add(name);
         }
         break;
       case "verdict":
@@ -66,6 +81,34 @@ export function toTurns(events: readonly AgentEvent[]): Turn[] {
   return turns;
 }
 
+const MODULE = /^the Python module `([\w.]+)`$/;
+/** Names no dependency has but a model's scaffolding does (reproduce_app, test_app, your_project, django__django). */
+const SCAFFOLD_MODULE = /^(?:your|my|reproduce|repro|test|example|dummy|fake|sample)_|_app$|__/;
+/**
+ * A missing Python module that is the model's own: one the run made (a folder or file it created), or a name only
+ * scaffolding has (`reproduce_app`, `your_project`, a repository folder's name such as `django__django`).
+ */
+function madeByRun(missing: string, made: ReadonlySet<string>, command: string | undefined): boolean {
+  const name = MODULE.exec(missing)?.[1];
+  if (!name) return false;
+  const mkdir = command ? madeNames([], command) : [];
+  return made.has(name) || mkdir.includes(name) || SCAFFOLD_MODULE.test(name);
+}
+
+/** Module-like names of files and folders written or created (`a/b.py` gives a and b; `mkdir -p x/y` gives x, y). */
+function madeNames(writes: readonly string[], command: string | undefined): string[] {
+  const paths = [...writes];
+  for (const m of command?.matchAll(/\b(?:mkdir|touch)\s+(?:-\w+\s+)*([^\n&|;]+)/g) ?? [])
+    paths.push(...m[1]!.split(/\s+/));
+  return paths.flatMap((p) =>
+    p
+      .replace(/^\.\//, "")
+      .split("/")
+      .map((seg) => seg.replace(/\.py$/, ""))
+      .filter((seg) => /^[A-Za-z_]\w*$/.test(seg)),
+  );
+}
+
 /** An error text with numbers and hex ids blanked, so "line 12" and "line 13" count as the same error. */
 export function errorShape(text: string): string {
   return text
@@ -74,4 +117,35 @@ export function errorShape(text: string): string {
     .slice(0, 500);
 }
 
-export const isEdit = (t: Turn) => !!t.observation?.file;
+/** A step that changed files: an edit, a created file, or a shell command that writes (sed -i, a redirect, tee). */
+export const isEdit = (t: Turn) => t.writes !== undefined;
+
+/** Whether a step that wrote may have changed `path` (a write whose targets are unknown may have). */
+export const mayHaveWritten = (t: Turn, path: string | undefined) =>
+  t.writes !== undefined &&
+  (!path || !t.writes.length || t.writes.some((w) => w === path || w.endsWith(`/${path}`) || path.endsWith(`/${w}`)));
+
+const SCRATCH = /^(?:\/tmp\/|\/dev\/)/;
+/**
+ * The workspace files a shell command writes, or undefined when it writes none: `sed -i` / `perl -i` on files,
+ * redirects and `tee` into files (not /dev/null, descriptors or /tmp), patch / git apply, and scripts that open
+ * files for writing ([]: their targets cannot be told from the command).
+ */
+export function shellWrites(command: string): string[] | undefined {
+  const paths = new Set<string>();
+  let writes = false;
+  for (const m of command.matchAll(
+    /(?<![0-9&<>])>{1,2}\s*(?!&)(['"]?)([^\s'"<>&|;()]+)\1|\btee\s+(?:-a\s+)?([^\s<>&|;()]+)/g,
+  )) {
+    const target = m[2] ?? m[3]!;
+    if (SCRATCH.test(target)) continue;
+    writes = true;
+    paths.add(target.replace(/^\.\//, ""));
+  }
+  for (const m of command.matchAll(/\b(?:sed|perl)\s+(?:-[a-zA-Z]*\s+)*-[a-zA-Z]*i[a-zA-Z.]*\b(.*?)(?:$|&&|;|\|)/gm)) {
+    writes = true;
+    for (const t of m[1]!.match(/[\w./-]+\.\w+/g) ?? []) if (!SCRATCH.test(t) && /\//.test(t)) paths.add(t);
+  }
+  if (/\b(?:patch\b|git\s+apply\b)|\.write\(|write_text\(|open\([^)]*,\s*['"][wa]/.test(command)) writes = true;
+  return writes ? [...paths] : undefined;
+}

@@ -8,6 +8,7 @@ import type { Delivery } from "./delivery.js";
 import { QUEUE_NAMES, redisKeys } from "../queue/keys.js";
 import { connectRedis } from "../queue/redis.js";
 import { openRunQueue } from "../queue/run-queue.js";
+import { startMorningScheduler } from "../morning/morning-scheduler.js";
 
 export interface DeliveryWorkerDeps {
   config: EnvConfig;
@@ -50,6 +51,18 @@ export async function startDeliveryWorker({
     log: log.child({ name: "probot" }),
   });
   await probot.load(nightshiftApp({ config, runs, redis, keys, clock }));
+  // When the window closes, each repository's morning report (once per night across servers).
+  const morning = startMorningScheduler({
+    probot,
+    redis,
+    keys,
+    runs,
+    window: config.window,
+    windowText: config.windowText,
+    timeZone: config.timeZone,
+    clock,
+    onError: (err, repo) => log.warn({ err, repo }, "could not write the morning report"),
+  });
 
   const worker = new Worker<Delivery>(
     QUEUE_NAMES.deliveries,
@@ -71,6 +84,7 @@ export async function startDeliveryWorker({
   log.info({ concurrency: config.intakeConcurrency }, "nightshift delivery worker handling webhooks");
   return {
     async close() {
+      morning.stop();
       await worker.close();
       await runs.close();
       workerRedis.disconnect();

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { REPORT_MARKER } from "../morning/report-body.js";
 
 /** A webhook delivery as queued for the handlers: GitHub's id, event name and payload. */
 export interface Delivery {
@@ -7,6 +8,8 @@ export interface Delivery {
   payload: Record<string, unknown>;
 }
 
+/** The report issue's body is kept (cut to this) on its edits, for its checkboxes; other issue bodies are dropped. */
+const REPORT_BODY_LIMIT = 262_144;
 const account = z.object({ login: z.string().min(1), type: z.string().optional() });
 const repository = z.object({
   id: z.number().int().optional(),
@@ -31,7 +34,8 @@ const issue = z.object({
 const shapes = {
   issues: z.object({
     action: z.string(),
-    issue,
+    // The body is kept only for edits of the morning report (its checkboxes); triage drops other edits.
+    issue: issue.extend({ body: z.string().nullable().optional() }),
     repository,
     installation,
     sender: account,
@@ -48,6 +52,35 @@ const shapes = {
   check_suite: z.object({
     action: z.string(),
     check_suite: z.object({ head_sha: z.string(), head_branch: z.string().nullable().optional() }),
+    repository,
+    installation,
+    sender: account,
+  }),
+  // Install: the trigger label is created in each repository (src/intake/install-label.ts).
+  installation: z.object({
+    action: z.string(),
+    installation: installation.extend({ account: account.optional() }),
+    repositories: z.array(z.object({ name: z.string().min(1), full_name: z.string().min(1) })).optional(),
+    sender: account,
+  }),
+  installation_repositories: z.object({
+    action: z.string(),
+    installation: installation.extend({ account: account.optional() }),
+    repositories_added: z.array(z.object({ name: z.string().min(1), full_name: z.string().min(1) })),
+    sender: account,
+  }),
+  pull_request_review: z.object({
+    action: z.string(),
+    review: z.object({
+      id: z.number().int(),
+      state: z.string(),
+      body: z.string().nullable().optional(),
+      user: account,
+    }),
+    pull_request: z.object({
+      number: z.number().int().positive(),
+      head: z.object({ ref: z.string(), sha: z.string() }),
+    }),
     repository,
     installation,
     sender: account,
@@ -79,11 +112,22 @@ export function triageDelivery(id: string, name: string, payload: unknown, label
     action?: unknown;
     label?: { name?: unknown };
     comment?: { body?: unknown };
+    issue?: { body?: unknown };
+    review?: { state?: unknown };
   };
-  if (name === "issues" && !wantedIssueAction(loose.action, loose.label?.name, label)) {
+  if (name === "pull_request_review" && (loose.action !== "submitted" || loose.review?.state !== "changes_requested")) {
+    return { kind: "ignore", reason: "only reviews requesting changes are acted on" };
+  }
+  if (name === "issues" && !wantedIssueAction(loose.action, loose.label?.name, label, loose.issue?.body)) {
     return { kind: "ignore", reason: `issues.${String(loose.action)} is not acted on` };
   }
   if ((name === "check_suite" || name === "workflow_run") && loose.action !== "completed") {
+    return { kind: "ignore", reason: `${name}.${String(loose.action)} is not acted on` };
+  }
+  if (
+    (name === "installation" && loose.action !== "created") ||
+    (name === "installation_repositories" && loose.action !== "added")
+  ) {
     return { kind: "ignore", reason: `${name}.${String(loose.action)} is not acted on` };
   }
   if (
@@ -97,12 +141,20 @@ export function triageDelivery(id: string, name: string, payload: unknown, label
     const first = parsed.error.issues[0]!;
     return { kind: "invalid", problem: `payload field "${first.path.join(".")}": ${first.message}` };
   }
-  return { kind: "handle", delivery: { id, name, payload: trimCommentBody(parsed.data) } };
+  return { kind: "handle", delivery: { id, name, payload: trimIssueBody(trimCommentBody(parsed.data)) } };
 }
 
-function wantedIssueAction(action: unknown, labelName: unknown, label: string): boolean {
+function wantedIssueAction(action: unknown, labelName: unknown, label: string, body: unknown): boolean {
   if (action === "closed") return true;
+  if (action === "edited") return typeof body === "string" && body.startsWith(REPORT_MARKER);
   return (action === "labeled" || action === "unlabeled") && labelName === label;
+}
+
+function trimIssueBody(payload: Record<string, unknown> & { action?: unknown; issue?: { body?: unknown } }) {
+  if (!payload.issue || payload.issue.body === undefined) return payload;
+  const { body, ...issue } = payload.issue;
+  if (payload.action !== "edited" || typeof body !== "string") return { ...payload, issue };
+  return { ...payload, issue: { ...issue, body: body.slice(0, REPORT_BODY_LIMIT) } };
 }
 
 /** A comment can be megabytes; commands are read from its start only. */

@@ -4,11 +4,15 @@ import { issueKey } from "../queue/keys.js";
 import { cancelRun, queuePosition, runState } from "../queue/run-queue.js";
 import { isBot } from "../github/is-bot.js";
 import { helpText, parseCommand } from "./parse-command.js";
+import { openOnboardingPr } from "./onboarding-pr.js";
 import { canWrite } from "../github/can-write.js";
 import { firstToday, issueRef, refuseOnce, requestRun, type IntakeDeps, type IssueContext } from "./request-run.js";
 import { neutraliseLine } from "../text/neutralise-output.js";
 import { upsertStatusComment } from "../github/status-comment.js";
+import { lastOutcomeText } from "../morning/last-run.js";
+import { pullRequestCommand, registerMorningHandlers, reportCommand } from "../morning/morning-handlers.js";
 import { cancelRequestedText, cancelledText, queuedText } from "./status-text.js";
+import { createLabelOnInstall } from "./install-label.js";
 
 /**
  * The GitHub half of Nightshift: the label starts a run, removing it or closing the issue takes a
@@ -16,6 +20,7 @@ import { cancelRequestedText, cancelledText, queuedText } from "./status-text.js
  */
 export function nightshiftApp(deps: IntakeDeps): ApplicationFunction {
   return (app) => {
+    registerMorningHandlers(app, deps);
     app.on("issues.labeled", async (ctx) => {
       if (ctx.payload.label?.name !== deps.config.label || isBot(ctx.payload.sender)) return;
       await requestRun(ctx, deps, { requester: ctx.payload.sender.login, trigger: "label", now: false });
@@ -28,6 +33,10 @@ export function nightshiftApp(deps: IntakeDeps): ApplicationFunction {
 
     app.on("issues.closed", async (ctx) => {
       await cancelWaiting(ctx, deps, "the issue was closed");
+    });
+
+    app.on(["installation.created", "installation_repositories.added"], async (ctx) => {
+      await createLabelOnInstall(ctx, deps.config.label);
     });
 
     // The CI gate polls GitHub; these tell it to look now.
@@ -43,10 +52,16 @@ export function nightshiftApp(deps: IntakeDeps): ApplicationFunction {
 
     app.on("issue_comment.created", async (ctx) => {
       const { comment, issue } = ctx.payload;
-      if (issue.pull_request || isBot(comment.user ?? ctx.payload.sender)) return;
+      if (isBot(comment.user ?? ctx.payload.sender)) return;
       const command = parseCommand(comment.body ?? "");
       if (!command) return;
       const author = comment.user?.login ?? ctx.payload.sender.login;
+      // On a PR only `/agent retry` means something: a follow-up run on Nightshift's own PR.
+      if (issue.pull_request) {
+        if (command.kind === "retry")
+          await pullRequestCommand(ctx, deps, { author, body: comment.body ?? "", now: command.now });
+        return;
+      }
       const react = () =>
         ctx.octokit.rest.reactions.createForIssueComment(ctx.repo({ comment_id: comment.id, content: "+1" as const }));
       const key = issueKey(ctx.payload.repository.owner.login, ctx.payload.repository.name, issue.number);
@@ -67,6 +82,12 @@ export function nightshiftApp(deps: IntakeDeps): ApplicationFunction {
             ...issueRef(ctx),
             body: `I don't know \`${neutraliseLine(command.text)}\`.\n\n${helpText(deps.config.label)}`,
           });
+          return;
+        case "config":
+          if ((await openOnboardingPr(ctx, deps, author)) === "opened") await react();
+          return;
+        case "report":
+          if (await reportCommand(ctx, deps, author)) await react();
           return;
         case "status":
           if (!(await mayAnswer())) return;
@@ -122,7 +143,8 @@ async function refreshStatus(ctx: IssueContext, deps: IntakeDeps, key: string): 
   await withLock(deps.redis, deps.keys.issueLock(key), async () => {
     const { job, state } = await runState(deps.runs, key);
     const now = deps.clock();
-    let text = idleText();
+    // Finished jobs leave the queue; the last outcome comes from the run record.
+    let text = (await lastOutcomeText(deps.redis, deps.keys, key)) ?? idleText();
     if (job && state === "active")
       text =
         `**Nightshift: running** — started ` +

@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import type { Socket } from "node:net";
 
 /** Limits on what senders may hold of the webhook server. Defaults suit GitHub, which sends within seconds. */
@@ -22,6 +22,13 @@ export interface IntakeLimits {
   headersTimeoutMs: number;
   /** The whole request must arrive within this (GitHub itself gives up on a delivery after 10 s). */
   requestTimeoutMs: number;
+  /**
+   * A refused request whose body over `smallBodyBytes` was left unread is answered at once but its
+   * connection is held unread this long before it is closed, so a sender that ignores answers cannot
+   * reconnect and resend in a loop. Keep it within `headersTimeoutMs`: a held connection costs no more
+   * than a slow one.
+   */
+  refusedHoldMs: number;
   /** How often Node looks for requests over those timeouts. */
   checkIntervalMs: number;
 }
@@ -30,15 +37,20 @@ export const DEFAULT_INTAKE_LIMITS: IntakeLimits = {
   maxBodyBytes: 25 * 1024 * 1024,
   maxConnections: 4096,
   maxConnectionsPerAddress: 256,
-  maxBytesInFlight: 64 * 1024 * 1024,
+  // 40 MB: with 12 MB kept for small bodies, one 25 MB body is read at a time. Large bodies share one read
+  // rate (largeBodyBytesPerSecond), so reading two at once would only double what is held in memory.
+  maxBytesInFlight: 40 * 1024 * 1024,
   maxBytesInFlightPerAddress: 26 * 1024 * 1024,
   smallBodyBytes: 1024 * 1024,
   reservedForSmallBytes: 12 * 1024 * 1024,
   largeBodyBytesPerSecond: 32 * 1024 * 1024,
   headersTimeoutMs: 5_000,
   requestTimeoutMs: 10_000,
+  refusedHoldMs: 5_000,
   checkIntervalMs: 500,
 };
+
+const HEADERS_TIMEOUT_ANSWER = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 
 /** Why a body may not be read now; `undefined` means it was admitted and its bytes are reserved. */
 export type Refusal = { status: 413 | 503; message: string } | undefined;
@@ -55,6 +67,8 @@ export function createIntakeGate(server: Server, limits: IntakeLimits) {
   let bytesInFlight = 0;
   let tokens = limits.largeBodyBytesPerSecond;
   let refilledAt = Date.now();
+  const awaitingHeaders = new WeakMap<Socket, NodeJS.Timeout>();
+  server.on("request", (req: IncomingMessage) => clearTimeout(awaitingHeaders.get(req.socket)));
   server.on("connection", (socket: Socket) => {
     const address = socket.remoteAddress ?? "?";
     const mine = connections.get(address) ?? 0;
@@ -64,7 +78,17 @@ export function createIntakeGate(server: Server, limits: IntakeLimits) {
     }
     openConnections++;
     connections.set(address, mine + 1);
+    // Headers must arrive within headersTimeoutMs. Node cuts off every late connection in the same check,
+    // so a thousand slow senders that connected together would all be cut off, and all reconnect, in one
+    // tick; each connection gets its own deadline in the last third of the timeout instead.
+    const deadline = setTimeout(
+      () => socket.end(HEADERS_TIMEOUT_ANSWER, () => socket.destroy()),
+      limits.headersTimeoutMs * (2 / 3 + Math.random() / 3),
+    );
+    deadline.unref();
+    awaitingHeaders.set(socket, deadline);
     socket.once("close", () => {
+      clearTimeout(deadline);
       openConnections--;
       const left = (connections.get(address) ?? 1) - 1;
       if (left > 0) connections.set(address, left);

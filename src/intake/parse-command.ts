@@ -3,7 +3,9 @@ export type AgentCommand =
   | { kind: "retry"; now: boolean }
   | { kind: "cancel" }
   | { kind: "status" }
+  | { kind: "report" }
   | { kind: "help" }
+  | { kind: "config" }
   | { kind: "unknown"; text: string };
 
 const MAX_SCANNED = 64 * 1024;
@@ -23,7 +25,9 @@ export function parseCommand(body: string): AgentCommand | undefined {
     if (rest.length > 0) return { kind: "unknown", text };
     if (verb === "cancel") return { kind: "cancel" };
     if (verb === "status") return { kind: "status" };
+    if (verb === "report") return { kind: "report" };
     if (verb === "help") return { kind: "help" };
+    if (verb === "config") return { kind: "config" };
     return { kind: "unknown", text };
   }
   return undefined;
@@ -38,6 +42,10 @@ export function helpText(label: string): string {
     "- `/agent retry --now` — queue it to start as soon as a GPU worker is free, skipping the window. Writers only.",
     "- `/agent cancel` — remove the queued run, or stop the running one. Writers only.",
     "- `/agent status` — refresh the status comment on this issue.",
+    "- `/agent config` — open a PR that adds the detected `.github/nightshift.yml`, for review. Writers only.",
+    "- `/agent report` — write the repository's morning report issue now. Writers only.",
+    "- `/agent retry` on Nightshift's draft PR — a follow-up run with the PR's review comments as the task. " +
+      "Writers only.",
     "- `/agent help` — this text.",
   ].join("\n");
 }

@@ -16,6 +16,7 @@ import { enqueueRun, queuePosition, runJobId, type RunQueue } from "../queue/run
 import { canWrite } from "../github/can-write.js";
 import { upsertStatusComment, type IssueRef } from "../github/status-comment.js";
 import { closedIssueText, queuedText, refusalText } from "./status-text.js";
+import { zeroConfig } from "./zero-config.js";
 
 export interface IntakeDeps {
   config: EnvConfig;
@@ -54,7 +55,13 @@ export type RequestOutcome = "queued" | "already-queued" | "promoted" | "running
 export async function requestRun(
   ctx: IssueContext,
   deps: IntakeDeps,
-  request: { requester: string; trigger: RunJob["trigger"]; now: boolean },
+  request: {
+    requester: string;
+    trigger: RunJob["trigger"];
+    now: boolean;
+    /** A follow-up run on Nightshift's PR: its base stays the PR's base commit. */
+    followUp?: RunJob["followUp"] & { baseSha: string };
+  },
 ): Promise<RequestOutcome> {
   const ref = issueRef(ctx);
   const { owner, repo, issue_number } = ref;
@@ -69,15 +76,23 @@ export async function requestRun(
       await ctx.octokit.rest.issues.createComment({ ...ref, body: closedIssueText(deps.config.label) });
     return "closed";
   }
-  const config = await readRepoConfig(ctx);
-  if (config instanceof RepoConfigError) {
+  const file = await readRepoConfig(ctx);
+  const badConfig = async (text: string) => {
     await withLock(deps.redis, deps.keys.issueLock(key), () =>
-      upsertStatusComment(ctx.octokit, deps.redis, deps.keys, ref, key, repoConfigErrorMarkdown(config)),
+      upsertStatusComment(ctx.octokit, deps.redis, deps.keys, ref, key, text),
     );
-    return "bad-config";
-  }
+    return "bad-config" as const;
+  };
+  if (file instanceof RepoConfigError) return badConfig(repoConfigErrorMarkdown(file));
   const defaultBranch = ctx.payload.repository.default_branch;
-  const { data: branch } = await ctx.octokit.rest.repos.getBranch({ owner, repo, branch: defaultBranch });
+  const { followUp } = request;
+  const baseSha =
+    followUp?.baseSha ??
+    (await ctx.octokit.rest.repos.getBranch({ owner, repo, branch: defaultBranch })).data.commit.sha;
+  // No config file: zero-config detection at the recorded head, said in the status comment.
+  const detected = file ? undefined : await zeroConfig(ctx.octokit, { owner, repo, ref: baseSha });
+  if (detected && "problem" in detected) return badConfig(detected.problem);
+  const config = file ?? detected!.config;
 
   return withLock(deps.redis, deps.keys.issueLock(key), async () => {
     const now = deps.clock();
@@ -90,12 +105,22 @@ export async function requestRun(
       issueTitle: ctx.payload.issue.title.slice(0, 256),
       requester: request.requester,
       defaultBranch,
-      baseSha: branch.commit.sha,
+      baseSha,
       trigger: request.trigger,
       immediate: request.now,
       requestedAt: now.toISOString(),
       plannedStart: plannedStart.toISOString(),
       config,
+      ...(followUp
+        ? {
+            followUp: {
+              pr: followUp.pr,
+              reviewer: followUp.reviewer,
+              headSha: followUp.headSha,
+              feedback: followUp.feedback,
+            },
+          }
+        : {}),
     };
     const { job, created } = await enqueueRun(deps.runs, data, now);
     const state = await job.getState();
@@ -119,15 +144,21 @@ export async function requestRun(
       requester: job.data.requester,
       immediate: outcome === "promoted",
     });
-    await upsertStatusComment(ctx.octokit, deps.redis, deps.keys, ref, key, text);
+    const note = detected && "note" in detected ? `\n\n${detected.note}` : "";
+    await upsertStatusComment(ctx.octokit, deps.redis, deps.keys, ref, key, text + note);
     return outcome;
   });
 }
 
-/** The repository's `.github/nightshift.yml`, validated; a problem the maintainer must fix comes back as a value. */
-async function readRepoConfig(ctx: IssueContext): Promise<RepoConfig | RepoConfigError> {
+/**
+ * The repository's `.github/nightshift.yml`, validated (undefined when there is none); a problem the
+ * maintainer must fix comes back as a value.
+ */
+export async function readRepoConfig(ctx: IssueContext): Promise<RepoConfig | RepoConfigError | undefined> {
   try {
-    return parseRepoConfig(await ctx.config(REPO_CONFIG_FILE));
+    const raw = await ctx.config(REPO_CONFIG_FILE);
+    if (raw === null || raw === undefined) return undefined;
+    return parseRepoConfig(raw);
   } catch (error) {
     if (error instanceof RepoConfigError) return error;
     // @probot/octokit-plugin-config has no error class; its errors (bad YAML, bad _extends) carry this prefix.

@@ -61,13 +61,15 @@ export function createWebhookServer(deps: WebhookServerDeps): Server {
         const status = error instanceof HttpError || error instanceof BodyError ? error.status : 500;
         if (status === 500) deps.log.error({ err: error }, "webhook intake failed");
         else deps.log.warn({ status, delivery: req.headers["x-github-delivery"] }, (error as Error).message);
-        // A body not read to its end is not drained either: answer and close the connection.
-        const close = (error instanceof HttpError && error.unread) || !req.complete;
-        if (!res.headersSent)
-          res.writeHead(status, { "content-type": "application/json", ...(close ? { connection: "close" } : {}) });
-        res.end(JSON.stringify({ error: status === 500 ? "internal error" : (error as Error).message }), () => {
-          if (close) req.socket.destroy();
-        });
+        const body = JSON.stringify({ error: status === 500 ? "internal error" : (error as Error).message });
+        // A body not read to its end is not drained either: answer and close the connection, or, for a
+        // large body, answer and hold it unread for a while (see holdUnread).
+        const unread = (error instanceof HttpError && error.unread) || !req.complete;
+        if (res.headersSent) return void res.end();
+        if (!unread) return void res.writeHead(status, { "content-type": "application/json" }).end(body);
+        if (largeBody(req, limits.smallBodyBytes)) return holdUnread(req, res, status, body, limits.refusedHoldMs);
+        res.writeHead(status, { "content-type": "application/json", connection: "close" });
+        res.end(body, () => req.socket.destroy());
       });
     },
   );
@@ -82,7 +84,9 @@ export function createWebhookServer(deps: WebhookServerDeps): Server {
     // Probot's setup page registers the App with its webhook URL at "/", so deliveries are taken there too.
     if (path === deps.path || (path === "/" && req.method === "POST")) {
       const started = performance.now();
-      res.once("finish", () => deps.onDelivery?.(res.statusCode, (performance.now() - started) / 1000));
+      const answered = () => deps.onDelivery?.(res.statusCode, (performance.now() - started) / 1000);
+      res.once("finish", answered);
+      res.once("held", answered);
       if (req.method !== "POST") throw new HttpError(405, "webhooks are POSTed", true);
       return reply(res, ...(await receive(req)));
     }
@@ -138,6 +142,35 @@ export function createWebhookServer(deps: WebhookServerDeps): Server {
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Whether a request declares (or may carry, when chunked) a body over `smallBodyBytes`. */
+function largeBody(req: IncomingMessage, smallBodyBytes: number): boolean {
+  const length = header(req, "content-length");
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && Number(length) > smallBodyBytes);
+}
+
+/**
+ * Answers a refused request whose large body was not read, then holds the connection unread for
+ * `holdMs` before closing it. Closing at once would let a sender that ignores answers reconnect and
+ * push megabytes again in a tight loop (the kernel still carries every byte it sends before the reset);
+ * held, it can send no more than the socket buffers take until the hold ends. A client that reads its
+ * answer (as GitHub does) closes the connection itself. Emits "held" on `res` once answered.
+ */
+function holdUnread(req: IncomingMessage, res: ServerResponse, status: number, body: string, holdMs: number): void {
+  // Written without ending the response: an ended response makes Node read the rest of the body to discard it.
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    connection: "close",
+  });
+  res.write(body);
+  res.emit("held");
+  req.pause();
+  req.socket.pause();
+  const timer = setTimeout(() => req.socket.destroy(), holdMs);
+  timer.unref();
+  req.socket.once("close", () => clearTimeout(timer));
 }
 
 function reply(res: ServerResponse, status: number, body: object): void {

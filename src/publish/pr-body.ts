@@ -1,6 +1,7 @@
 import type { StopReason } from "../agent/events.js";
 import { verificationSection, warningBlock } from "../verify/evidence-text.js";
 import type { VerifyReport } from "../verify/verify.js";
+import { quietMention } from "../text/neutralise-output.js";
 import type { Pushed } from "./push-branch.js";
 
 export interface RunFigures {
@@ -15,6 +16,19 @@ export interface RunFigures {
   salvaged?: string;
 }
 
+/** Who asked, which model, which base, where the run is, and how feedback reaches the next attempt. */
+export interface PrAbout {
+  requester?: string;
+  baseSha?: string;
+  model?: string;
+  /** The admin page's run page, when NIGHTSHIFT_PUBLIC_URL is set. */
+  runUrl?: string;
+  runId?: string;
+  followUpLimit?: number;
+  /** A follow-up run: which review it answered. */
+  followUp?: string;
+}
+
 /** The draft PR's body: what changed, how it was checked, what the run cost, and who wrote it. */
 export function prBody(o: {
   issue: number;
@@ -23,7 +37,9 @@ export function prBody(o: {
   verification: VerifyReport;
   ci: string;
   testCommand: string;
+  about?: PrAbout;
 }): string {
+  const about = o.about ?? {};
   const added = o.pushed.files.reduce((n, f) => n + f.added, 0);
   const removed = o.pushed.files.reduce((n, f) => n + f.removed, 0);
   return [
@@ -53,5 +69,29 @@ export function prBody(o: {
     ...(o.run.salvaged
       ? [`Salvaged: the agent was stopped (${o.run.salvaged}); verification, not the agent, passed it.`]
       : []),
+    ...aboutSection(about),
   ].join("\n");
+}
+
+function aboutSection(about: PrAbout): string[] {
+  const run = about.runUrl
+    ? `[run${about.runId ? ` \`${about.runId}\`` : ""}](${about.runUrl})`
+    : about.runId
+      ? `run \`${about.runId}\``
+      : "";
+  const limit = about.followUpLimit ?? 3;
+  return [
+    "",
+    "## About this PR",
+    // Not a live mention: the review request already notifies the requester.
+    ...(about.requester ? [`- Requested by ${quietMention(about.requester)}, who is asked to review it.`] : []),
+    ...(about.model ? [`- Model: \`${about.model}\` (local, via Ollama).`] : []),
+    ...(about.baseSha ? [`- Base commit: \`${about.baseSha.slice(0, 12)}\` on the default branch.`] : []),
+    ...(run ? [`- Run page (transcript, stop reason, evidence): ${run}.`] : []),
+    ...(about.followUp ? [`- This attempt answers ${about.followUp}.`] : []),
+    "",
+    "**How to give feedback:** submit a review with *Request changes* (or comment `/agent retry` on this PR) " +
+      "and Nightshift works on your review comments tonight from this branch and updates this PR — writers only, " +
+      `one follow-up at a time, at most ${limit} per PR. Close the PR to drop it.`,
+  ];
 }

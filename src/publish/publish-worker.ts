@@ -8,7 +8,8 @@ import { installationToken } from "../github/installation-token.js";
 import type { RedisKeys } from "../queue/keys.js";
 import { STAGE_QUEUES, stageJobId, type VerifyJob } from "../verify/verify-job.js";
 import type { VerifyReport } from "../verify/verify.js";
-import { publish } from "./publish.js";
+import { quietMention } from "../text/neutralise-output.js";
+import { publish, type PublishOutcome } from "./publish.js";
 
 export type PublishJob = VerifyJob & { verification: VerifyReport };
 
@@ -51,13 +52,48 @@ export function startPublishWorker(deps: PublishWorkerDeps): Worker<PublishJob> 
         ciTimeoutMs: data.config.ci_timeout_minutes * 60_000,
         pollMs: deps.ciPollMs,
         inputDigest: (await redis.hget(keys.run(data.runId), "modelInput")) ?? undefined,
+        choice: data.config.outcome,
+        openPrLimit: data.config.open_pr_limit,
+        codeowners: data.config.codeowners_review,
+        about: {
+          model: config.model,
+          runId: data.runId,
+          runUrl: config.admin.publicUrl
+            ? `${config.admin.publicUrl.replace(/\/$/, "")}/runs/${encodeURIComponent(data.runId)}`
+            : undefined,
+          followUpLimit: data.config.follow_up_limit,
+          followUp: data.followUp
+            ? `the review by ${quietMention(data.followUp.reviewer)} on #${data.followUp.pr}`
+            : undefined,
+        },
       });
-      const fields = { stage: "published", publishedAt: new Date().toISOString(), outcome: outcome.kind };
-      await redis.hset(keys.run(data.runId), fields);
+      await recordPublished(redis, keys, data, outcome);
       return outcome.kind;
     },
     { connection: deps.connection, prefix: config.redisPrefix, concurrency: 2 },
   );
+}
+
+/** The run record learns the PR or branch; an open PR is remembered as Nightshift's, for the review loop. */
+async function recordPublished(redis: Redis, keys: RedisKeys, data: PublishJob, outcome: PublishOutcome) {
+  const fields: Record<string, string> = {
+    stage: "published",
+    publishedAt: new Date().toISOString(),
+    outcome: outcome.kind,
+  };
+  if (outcome.kind === "pr-opened" || outcome.kind === "pr-updated") {
+    fields.prNumber = String(outcome.number);
+    fields.prUrl = outcome.url;
+    await redis.hset(keys.pull(`${data.owner}/${data.repo}`, outcome.number), {
+      issue: String(data.issueNumber),
+      baseSha: data.baseSha,
+      headSha: outcome.sha,
+      requester: data.requester,
+      runId: data.runId,
+    });
+  }
+  if (outcome.kind === "branch-pushed") Object.assign(fields, { branch: outcome.branch, why: outcome.why });
+  await redis.hset(keys.run(data.runId), fields);
 }
 
 /** Queues a verified patch for publishing (idempotent per run). */

@@ -4,12 +4,15 @@ import { upsertStatusComment } from "../github/status-comment.js";
 import { issueKey, type RedisKeys } from "../queue/keys.js";
 import type { VerifyReport } from "../verify/verify.js";
 import { waitForCi } from "./ci-gate.js";
-import { prBody, type RunFigures } from "./pr-body.js";
+import { prBody, type PrAbout, type RunFigures } from "./pr-body.js";
+import { openNightshiftPulls } from "./open-pulls.js";
+import { patchCommentText } from "./patch-comment.js";
+import { requestReview } from "./request-review.js";
 import { BranchTakenError, branchFor, pushBranch } from "./push-branch.js";
 import { redactSecrets } from "./secrets.js";
 import { canWrite } from "../github/can-write.js";
 import { lostAccessText } from "../intake/status-text.js";
-import { neutraliseLine, neutraliseOutput } from "../text/neutralise-output.js";
+import { neutraliseLine, neutraliseOutput, quietMention } from "../text/neutralise-output.js";
 
 export interface PublishInput {
   octokit: ProbotOctokit;
@@ -35,10 +38,20 @@ export interface PublishInput {
   now?: () => number;
   /** What the model was given of the issue and what was removed (the run's `modelInput`), for the status comment. */
   inputDigest?: string;
+  /** What a verified patch becomes (`.github/nightshift.yml` `outcome`); default a draft PR. */
+  choice?: "draft-pr" | "branch" | "comment";
+  /** Open Nightshift PRs allowed at once; over it the patch is pushed as a branch only. Default: no cap. */
+  openPrLimit?: number;
+  /** Also ask CODEOWNERS of the touched files to review. */
+  codeowners?: boolean;
+  /** Model, run page, follow-up limit: named in the PR body. */
+  about?: PrAbout;
 }
 
 export type PublishOutcome =
-  | { kind: "pr-opened" | "pr-updated"; number: number; url: string; sha: string }
+  | { kind: "pr-opened" | "pr-updated"; number: number; url: string; sha: string; reviewers: string[] }
+  | { kind: "branch-pushed"; branch: string; sha: string; why: string }
+  | { kind: "patch-commented" }
   | { kind: "ci-failed" | "ci-timeout"; detail: string; sha: string }
   | { kind: "closed-by-person"; number: number }
   | { kind: "branch-taken"; detail: string }
@@ -66,6 +79,17 @@ export async function publish(input: PublishInput): Promise<PublishOutcome> {
   // Checked again before anything is published: the requester may have lost write access since.
   if (!(await canWrite(input.octokit, input.owner, input.repo, input.requester)))
     return report(input, { kind: "requester-lost-access", requester: input.requester });
+  if (input.choice === "comment") return report(input, { kind: "patch-commented" });
+  // Branch only: by the repository's choice, or because its cap on open Nightshift PRs is reached.
+  let branchOnly = input.choice === "branch" ? "the repository asks for branches only (`outcome: branch`)" : undefined;
+  if (!open && !branchOnly && input.openPrLimit !== undefined) {
+    const count = await openNightshiftPulls(input.octokit, input.owner, input.repo);
+    if (count >= input.openPrLimit)
+      branchOnly =
+        `the repository has ${count} open Nightshift PR${count === 1 ? "" : "s"} already (limit ` +
+        `\`open_pr_limit: ${input.openPrLimit}\`); review or ` +
+        "close some, then comment `/agent retry` for a PR";
+  }
 
   // The model's summary is neutralised (no mentions, references, closing keywords, images, links); the
   // subject is Nightshift's own words, never the issue's title (anyone's, e.g. "closes #2").
@@ -117,6 +141,7 @@ export async function publish(input: PublishInput): Promise<PublishOutcome> {
     }
     ci = `GitHub checks green on ${pushed.sha.slice(0, 12)} (${result.detail})`;
   }
+  if (branchOnly) return report(input, { kind: "branch-pushed", branch, sha: pushed.sha, why: branchOnly });
 
   const body = redactSecrets(
     prBody({
@@ -126,6 +151,7 @@ export async function publish(input: PublishInput): Promise<PublishOutcome> {
       verification: input.verification,
       ci,
       testCommand: input.testCommand,
+      about: { requester: input.requester, baseSha: input.baseSha, ...input.about },
     }),
   ).text;
   const title = `Nightshift: fix for #${input.issue}: ${neutraliseLine(input.issueTitle, 150)}`;
@@ -137,7 +163,8 @@ export async function publish(input: PublishInput): Promise<PublishOutcome> {
       title,
       body,
     });
-    return report(input, { kind: "pr-updated", number: open.number, url: open.html_url, sha: pushed.sha });
+    const asked = await askForReview(input, open.number, pushed.files);
+    return report(input, { kind: "pr-updated", number: open.number, url: open.html_url, sha: pushed.sha, ...asked });
   }
   const { data: pr } = await input.octokit.rest.pulls.create({
     owner: input.owner,
@@ -148,18 +175,36 @@ export async function publish(input: PublishInput): Promise<PublishOutcome> {
     body,
     draft: true,
   });
-  return report(input, { kind: "pr-opened", number: pr.number, url: pr.html_url, sha: pushed.sha });
+  const asked = await askForReview(input, pr.number, pushed.files);
+  return report(input, { kind: "pr-opened", number: pr.number, url: pr.html_url, sha: pushed.sha, ...asked });
+}
+
+/** The requester (and CODEOWNERS if configured) is asked to review; the PR stands whatever GitHub answers. */
+function askForReview(input: PublishInput, pull: number, files: { path: string }[]) {
+  return requestReview({
+    octokit: input.octokit,
+    owner: input.owner,
+    repo: input.repo,
+    pull,
+    requester: input.requester,
+    files: files.map((f) => f.path),
+    codeowners: input.codeowners ?? false,
+  });
 }
 
 async function report(input: PublishInput, outcome: PublishOutcome): Promise<PublishOutcome> {
   const ref = { owner: input.owner, repo: input.repo, issue_number: input.issue };
+  const text =
+    outcome.kind === "patch-commented"
+      ? patchCommentText(input.patch, input.verification, input.testCommand)
+      : outcomeText(outcome);
   await upsertStatusComment(
     input.octokit,
     input.redis,
     input.keys,
     ref,
     issueKey(input.owner, input.repo, input.issue),
-    redactSecrets(outcomeText(outcome) + (input.inputDigest ? `\n\n${input.inputDigest}` : "")).text,
+    redactSecrets(text + (input.inputDigest ? `\n\n${input.inputDigest}` : "")).text,
   );
   return outcome;
 }
@@ -168,7 +213,19 @@ async function report(input: PublishInput, outcome: PublishOutcome): Promise<Pub
 function outcomeText(outcome: PublishOutcome): string {
   switch (outcome.kind) {
     case "pr-opened":
-      return `**Nightshift: draft PR ready** — #${outcome.number}, verified and green. Please review it.`;
+      return (
+        `**Nightshift: draft PR ready** — #${outcome.number}, verified and green. Please review it` +
+        (outcome.reviewers.length > 0
+          ? ` (review requested from ${outcome.reviewers.map(quietMention).join(", ")}).`
+          : ".")
+      );
+    case "branch-pushed":
+      return (
+        `**Nightshift: verified patch on a branch** — \`${outcome.branch}\` (\`${outcome.sha.slice(0, 12)}\`) has ` +
+        `the verified, green patch. No PR was opened: ${outcome.why}.`
+      );
+    case "patch-commented":
+      return "**Nightshift: verified patch** — see below.";
     case "pr-updated":
       return `**Nightshift: draft PR updated** — #${outcome.number} has the new attempt, verified and green.`;
     case "ci-failed":

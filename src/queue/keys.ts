@@ -1,3 +1,5 @@
+import { morningKeys } from "../morning/keys.js";
+
 /** Every Redis key Nightshift writes itself (BullMQ names its own under `${prefix}:${queue}:`). */
 export function redisKeys(prefix: string) {
   return {
@@ -13,6 +15,7 @@ export function redisKeys(prefix: string) {
     runIndex: `${prefix}:runs`,
     pushedShas: (repo: string, branch: string) => `${prefix}:pushed:${repo.toLowerCase()}:${branch}`,
     ciNotice: (repo: string, sha: string) => `${prefix}:ci:${repo.toLowerCase()}:${sha}`,
+    ...morningKeys(prefix),
   };
 }
 

@@ -11,12 +11,23 @@ export const runJobSchema = z.object({
   requester: z.string().min(1),
   defaultBranch: z.string().min(1),
   baseSha: z.string().regex(/^[0-9a-f]{40}$/),
-  trigger: z.enum(["label", "retry"]),
+  trigger: z.enum(["label", "retry", "review"]),
   /** `/agent retry --now`: runs outside the window too. */
   immediate: z.boolean().default(false),
   requestedAt: z.iso.datetime(),
   plannedStart: z.iso.datetime(),
   config: repoConfigSchema,
+  /** A follow-up run from a review of Nightshift's PR: start from the PR's head with the review as the task. */
+  followUp: z
+    .object({
+      pr: z.number().int().positive(),
+      reviewer: z.string().min(1),
+      /** The PR branch's head when the review came; the agent starts there. */
+      headSha: z.string().regex(/^[0-9a-f]{40}$/),
+      /** The review comments, sanitised like issue text. */
+      feedback: z.string().max(8000),
+    })
+    .optional(),
 });
 
 export type RunJob = z.infer<typeof runJobSchema>;

@@ -30,6 +30,7 @@ export async function recordRunStarted(
     .hset(keys.run(record.runId), { ...record, attempt: String(record.attempt) })
     .hdel(keys.run(record.runId), "endedAt", "outcome")
     .zadd(keys.runIndex, now.getTime(), record.runId)
+    .zadd(keys.issueRuns(record.jobId), now.getTime(), record.runId)
     .exec();
 }
 

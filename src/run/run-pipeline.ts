@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { Queue } from "bullmq";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
@@ -15,6 +16,7 @@ import { announce, liveProgress } from "../queue/run-changes.js";
 import { removeRunContainers } from "../sandbox/reaper.js";
 import { createSandbox } from "../sandbox/sandbox.js";
 import { cloneWorkspace, removeWorkspace } from "../sandbox/workspace.js";
+import { createRunHome, lockfileHash, packageCacheDir, removeRunHome } from "../sandbox/run-state.js";
 import { pickImage } from "../sandbox/image-allowlist.js";
 import { diskFullWhy, workspaceDiskFull } from "../sandbox/workspace-disk.js";
 import type { VerifyJob } from "../verify/verify-job.js";
@@ -22,9 +24,11 @@ import { cloneUrlFor } from "../github/clone-url.js";
 import { queueVerification } from "../verify/verify-worker.js";
 import type { RunPipeline } from "./run-worker.js";
 import { createStatusReporter } from "./status-reporter.js";
+import { SlotWaitAborted, createGpuSlots, type GpuSlots } from "./gpu-slots.js";
 import { canWrite } from "../github/can-write.js";
 import { lostAccessText } from "../intake/status-text.js";
 import { sanitiseIssue } from "../text/sanitise-issue.js";
+import { combineWithPr, withReview } from "../morning/follow-up.js";
 
 export interface PipelineDeps {
   config: EnvConfig;
@@ -33,6 +37,8 @@ export interface PipelineDeps {
   verifyQueue: Queue<VerifyJob>;
   log: Logger;
   now?: () => number;
+  /** The worker's GPU slots (default: NIGHTSHIFT_GPU_SLOTS of them); only the agent phase holds one. */
+  gpu?: GpuSlots;
 }
 
 /** Plain words for why a run ended without a patch, for the issue's status comment. */
@@ -59,11 +65,13 @@ const WHY: Partial<Record<StopReason, string>> = {
 
 /**
  * One overnight run, stage by stage, each recorded with a timestamp in the run record: clone on the
- * host (token in a header) → the repository's setup in a sandbox with network → the agent under the
- * early-stop controller in a sandbox without → the patch handed to the verify stage (which publishes).
+ * host (token in a header) → the repository's setup in a sandbox with network (CPU only) → a GPU slot
+ * (gpu-slots.ts) → the agent under the early-stop controller in a sandbox without network → the patch
+ * handed to the verify stage (which publishes).
  * The issue's status comment follows along; cancellation and GPU energy are wired through.
  */
 export function createRunPipeline(deps: PipelineDeps): RunPipeline {
+  const gpu = deps.gpu ?? createGpuSlots(deps.config.gpuSlots);
   return async ({ runId, job, signal, redis, keys }) => {
     const data = job.data;
     const octokit = await deps.probot.auth(data.installationId);
@@ -102,15 +110,31 @@ export function createRunPipeline(deps: PipelineDeps): RunPipeline {
     const workspace = await cloneWorkspace({
       url: cloneUrlFor(deps.config, data.owner, data.repo),
       token,
-      sha: data.baseSha,
+      sha: data.followUp?.headSha ?? data.baseSha, // a follow-up starts from its PR's branch
       root: deps.config.workspaceRoot,
       diskLimitMb: deps.config.workspaceDiskMb,
     });
     const namespace = deps.config.redisPrefix;
+    // Setup's installs outside /workspace live in this run's HOME; its downloads in the repository's cache.
+    const home = createRunHome(deps.config.workspaceRoot);
     try {
       if (data.config.setup) {
         await stage("setup", `**Nightshift: running** — installing dependencies (\`${data.config.setup}\`).`);
-        const setup = await createSandbox(deps.docker, { runId, namespace, workspace, phase: "setup", image });
+        const cache = packageCacheDir(
+          join(deps.config.workspaceRoot, "nightshift-cache"),
+          { installationId: data.installationId, owner: data.owner, repo: data.repo },
+          lockfileHash(workspace),
+        );
+        const setup = await createSandbox(deps.docker, {
+          runId,
+          namespace,
+          workspace,
+          phase: "setup",
+          image,
+          home,
+          cache,
+          caBundle: deps.config.setupCaBundle,
+        });
         try {
           const result = await setup.exec(data.config.setup, {
             timeoutMs: 20 * 60_000,
@@ -138,8 +162,21 @@ export function createRunPipeline(deps: PipelineDeps): RunPipeline {
       const issue = sanitiseIssue(raw);
       digest = `\n\n${issue.digest}`;
       await redis.hset(keys.run(runId), { modelInput: issue.digest });
+      const sandbox = await createSandbox(deps.docker, { runId, namespace, workspace, phase: "agent", image, home });
+      // The workspace is ready; only now does the run take a GPU slot (others may be using them all).
+      await stage(
+        "ready",
+        gpu.busy() >= deps.config.gpuSlots
+          ? `**Nightshift: running** — workspace ready; waiting for a GPU slot.${digest}`
+          : undefined,
+      );
+      const releaseGpu = await gpu.acquire(signal).catch(async (error: unknown) => {
+        await sandbox.destroy();
+        if (error instanceof SlotWaitAborted) return undefined;
+        throw error;
+      });
+      if (!releaseGpu) return finish("stopped: aborted", WHY.aborted!);
       await stage("agent", `**Nightshift: running** — the agent is working on it.${digest}`);
-      const sandbox = await createSandbox(deps.docker, { runId, namespace, workspace, phase: "agent", image });
       const meter = startEnergyMeter(deps.config.energyCommand, deps.config.energyIntervalMs);
       const record = runEventSink(redis, keys, runId, (error) =>
         deps.log.warn({ err: error, runId }, "could not record a run event"),
@@ -175,7 +212,7 @@ export function createRunPipeline(deps: PipelineDeps): RunPipeline {
         const result = await runAgent(
           { model, sandbox, emit, signal, energyWh: () => meter.wattHours(), now: deps.now },
           {
-            issue: { title: issue.title, body: issue.body },
+            issue: { title: issue.title, body: withReview(issue.body, data.followUp) },
             testCommand: data.config.test,
             budget,
             mode: deps.config.modelMode,
@@ -210,14 +247,28 @@ export function createRunPipeline(deps: PipelineDeps): RunPipeline {
           (result.reason === "environment" ? result.message : undefined) ?? WHY[result.reason] ?? result.reason;
         // Salvage: a stop other than cancellation still hands a non-empty diff to verification, which decides.
         if (result.reason === "aborted") return finish(`stopped: ${result.reason}`, WHY.aborted!);
-        const patch = await sandbox
+        const diff = await sandbox
           .diff({ maxBytes: data.config.tamper.max_patch_bytes + 1024 })
           .catch((error: Error) => error);
-        if (patch instanceof Error) return finish("patch-too-large", patch.message);
-        if (!patch.trim())
+        if (diff instanceof Error) return finish("patch-too-large", diff.message);
+        if (!diff.trim())
           return stopped
             ? finish(`stopped: ${result.reason}`, why)
             : finish("no-change", "the agent finished without changing anything");
+        // A follow-up's diff sits on the PR's change: verified and published as one patch against the base.
+        const patch =
+          data.followUp && diff.trim()
+            ? await combineWithPr({
+                cloneUrl: cloneUrlFor(deps.config, data.owner, data.repo),
+                token: await installationToken(deps.probot, data.installationId, {
+                  repository: data.repo,
+                  contents: "read",
+                }),
+                baseSha: data.baseSha,
+                headSha: data.followUp.headSha,
+                patch: diff,
+              })
+            : diff;
         await redis.hset(keys.run(runId), { patch }); // the admin page's diff
         if (stopped) await redis.hset(keys.run(runId), { salvaged: "true", salvagedBecause: why });
         await stage(
@@ -239,6 +290,7 @@ export function createRunPipeline(deps: PipelineDeps): RunPipeline {
           baseSha: data.baseSha,
           patch,
           config: data.config,
+          ...(data.followUp ? { followUp: { pr: data.followUp.pr, reviewer: data.followUp.reviewer } } : {}),
           run: {
             summary: result.summary ?? "",
             turns: result.turns,
@@ -251,15 +303,18 @@ export function createRunPipeline(deps: PipelineDeps): RunPipeline {
         });
         return "verifying";
       } finally {
+        releaseGpu();
         await meter.stop();
         await sandbox.destroy();
       }
     } finally {
       removeWorkspace(workspace);
+      removeRunHome(home);
       await status.flush();
     }
 
     async function finish(outcome: string, why: string): Promise<string> {
+      await redis.hset(keys.run(runId), { why }); // the status comment and the morning report repeat it
       await status.now(
         `**Nightshift: no PR** — ${why}. A maintainer can comment \`/agent retry\` to try again.${digest}`,
       );

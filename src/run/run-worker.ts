@@ -14,6 +14,7 @@ import { announce, recordRunDetails } from "../queue/run-changes.js";
 import { startWorkerHeartbeat } from "../queue/worker-heartbeat.js";
 import { reapOrphans } from "../sandbox/reaper.js";
 import { removeStaleWorkspaces } from "../sandbox/workspace.js";
+import { removeStaleRunHomes } from "../sandbox/run-state.js";
 
 /** Checkouts older than this in NIGHTSHIFT_WORKSPACES belong to no live run (a run's budget is hours at most). */
 const STALE_WORKSPACE_MS = 24 * 3600_000;
@@ -81,7 +82,10 @@ export async function startRunWorker({
       "could not look for orphaned sandboxes; is the Docker engine running? (`nightshift doctor`)",
     );
   }
-  const staleWorkspaces = removeStaleWorkspaces(config.workspaceRoot, STALE_WORKSPACE_MS);
+  const staleWorkspaces = [
+    ...removeStaleWorkspaces(config.workspaceRoot, STALE_WORKSPACE_MS),
+    ...removeStaleRunHomes(config.workspaceRoot, STALE_WORKSPACE_MS),
+  ];
   if (staleWorkspaces.length > 0)
     log.warn({ workspaces: staleWorkspaces.length }, "removed checkouts left by crashed runs");
   const workerName = `${hostname()}:${process.pid}`;
@@ -167,7 +171,8 @@ export async function startRunWorker({
     {
       connection: workerRedis,
       prefix: config.redisPrefix,
-      concurrency: config.gpuSlots,
+      // Beyond the GPU slots, `prepareAhead` runs clone and set up while others hold the GPU (gpu-slots.ts).
+      concurrency: config.gpuSlots + config.prepareAhead,
       lockDuration: config.lockMs,
       stalledInterval: Math.max(1_000, Math.floor(config.lockMs / 2)),
       maxStalledCount: config.stallRetries,

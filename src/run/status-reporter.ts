@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { ProbotOctokit } from "probot";
 import type { RedisKeys } from "../queue/keys.js";
 import { upsertStatusComment, type IssueRef } from "../github/status-comment.js";
+import { withLock } from "../queue/issue-lock.js";
 
 /** Edits the issue's one status comment: stage changes at once, per-turn progress at most every `intervalMs`. */
 export function createStatusReporter(
@@ -19,8 +20,11 @@ export function createStatusReporter(
   const write = (text: string) => {
     lastWrite = Date.now();
     pending = undefined;
-    // A status update that fails is logged; it never fails the run.
-    writing = writing.then(() => upsertStatusComment(octokit, redis, keys, ref, key, text)).catch(onError);
+    // A status update that fails is logged; it never fails the run. Under the issue lock: a run that starts
+    // the moment it is queued must not create a second comment beside the one intake is writing.
+    writing = writing
+      .then(() => withLock(redis, keys.issueLock(key), () => upsertStatusComment(octokit, redis, keys, ref, key, text)))
+      .catch(onError);
     return writing;
   };
   return {

@@ -1,8 +1,12 @@
+import { ECOSYSTEM_IMAGES } from "../config/detect-repo-config.js";
 import type { EnvConfig } from "../config/env.js";
 
-/** Images a run may use: the worker's configured image and whatever the operator allowed besides. */
+/**
+ * Images a run may use: the worker's configured image, Nightshift's own toolchain images (built from
+ * sandbox/toolchains by `npm run sandbox:build`) and whatever the operator allowed besides.
+ */
 export function allowedImages(config: Pick<EnvConfig, "sandboxImage" | "sandboxImagesAllowed">): string[] {
-  return [config.sandboxImage, ...config.sandboxImagesAllowed];
+  return [...new Set([config.sandboxImage, ...ECOSYSTEM_IMAGES, ...config.sandboxImagesAllowed])];
 }
 
 /**

@@ -35,6 +35,13 @@ export function commandUid(workerUid = process.getuid?.() ?? 1000): number {
   return workerUid === 0 ? 1000 : workerUid;
 }
 export const WORKSPACE = "/workspace";
+export const SANDBOX_HOME = "/tmp/home";
+const CACHE = "/tmp/cache";
+/** Where npm and pip put downloads when a cache is mounted. */
+const CACHE_ENV = { npm_config_cache: `${CACHE}/npm`, PIP_CACHE_DIR: `${CACHE}/pip` };
+const CA = "/tmp/nightshift-ca.pem";
+/** Node adds it to its own CAs; pip, requests, git and OpenSSL-based tools use it instead of theirs. */
+const CA_ENV = { NODE_EXTRA_CA_CERTS: CA, PIP_CERT: CA, REQUESTS_CA_BUNDLE: CA, SSL_CERT_FILE: CA, GIT_SSL_CAINFO: CA };
 
 export interface SandboxOptions {
   runId: string;
@@ -45,6 +52,15 @@ export interface SandboxOptions {
   phase: SandboxPhase;
   image: string;
   limits?: Partial<SandboxLimits>;
+  /**
+   * Host directory mounted as HOME (`/tmp/home`) so what setup installs there (venv, `~/.local`, Go
+   * modules, crates) is there for the later phases of the same run; default: HOME on the /tmp tmpfs.
+   */
+  home?: string;
+  /** Host directory for package managers' downloads (npm, pip), mounted in the setup phase only. */
+  cache?: string;
+  /** Host PEM file of CA certificates the setup phase trusts besides the image's (a TLS-inspecting proxy). */
+  caBundle?: string;
   /** The setup phase's network (default: the walled-off `nightshift-setup` network, created on demand). */
   setupNetwork?: (docker: Docker) => Promise<string>;
 }
@@ -64,7 +80,8 @@ export interface Sandbox {
 
 /** The only environment a sandboxed command sees: nothing of the worker's (no tokens, no keys). */
 const BASE_ENV = {
-  PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  // Setup's venv and `--prefix ~/.local` tools come first, so later phases use what setup installed.
+  PATH: "/tmp/home/venv/bin:/tmp/home/.local/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
   HOME: "/tmp/home",
   LANG: "C.UTF-8",
   CI: "true",
@@ -72,8 +89,8 @@ const BASE_ENV = {
 
 /**
  * Starts one hardened container for one phase of a run: non-root, read-only root, all capabilities
- * dropped, no-new-privileges, pids/memory/CPU limits, a size-limited /tmp, the workspace as its
- * only mount, and no network in the agent phase.
+ * dropped, no-new-privileges, pids/memory/CPU limits, a size-limited /tmp, the workspace (and the run's HOME and,
+ * in setup, its download cache) as its only mounts, and no network in the agent phase.
  */
 export async function createSandbox(docker: Docker, options: SandboxOptions): Promise<Sandbox> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -83,7 +100,8 @@ export async function createSandbox(docker: Docker, options: SandboxOptions): Pr
     if ((error as { statusCode?: number }).statusCode === 404) {
       throw new SandboxError(
         "image-missing",
-        `sandbox image ${options.image} is not on this Docker engine; build it with \`npm run sandbox:build\``,
+        `sandbox image ${options.image} is not on this Docker engine; build it with ` +
+          `\`npm run sandbox:build${toolchainOf(options.image)}\``,
         { cause: error },
       );
     }
@@ -92,6 +110,15 @@ export async function createSandbox(docker: Docker, options: SandboxOptions): Pr
   const network =
     options.phase === "agent" ? "none" : await (options.setupNetwork ?? ((d) => ensureSetupNetwork(d)))(docker);
   const uid = commandUid();
+  const cache = options.phase === "setup" ? options.cache : undefined;
+  const ca = options.phase === "setup" ? options.caBundle : undefined;
+  const binds = [
+    ...(ca ? [`${ca}:${CA}:ro`] : []),
+    `${options.workspace}:${WORKSPACE}:rw`,
+    ...(options.home ? [`${options.home}:${SANDBOX_HOME}:rw`] : []),
+    ...(cache ? [`${cache}:${CACHE}:rw`] : []),
+  ];
+  const env = { ...BASE_ENV, ...(cache ? CACHE_ENV : {}), ...(ca ? CA_ENV : {}) };
   let container: Docker.Container;
   try {
     container = await docker.createContainer({
@@ -99,7 +126,7 @@ export async function createSandbox(docker: Docker, options: SandboxOptions): Pr
       Cmd: executorCommand(),
       User: EXECUTOR_USER,
       WorkingDir: WORKSPACE,
-      Env: [...Object.entries(BASE_ENV).map(([k, v]) => `${k}=${v}`), `NIGHTSHIFT_COMMAND_UID=${uid}`],
+      Env: [...Object.entries(env).map(([k, v]) => `${k}=${v}`), `NIGHTSHIFT_COMMAND_UID=${uid}`],
       Labels: {
         [SANDBOX_LABELS.managed]: "true",
         [SANDBOX_LABELS.namespace]: options.namespace,
@@ -124,7 +151,7 @@ export async function createSandbox(docker: Docker, options: SandboxOptions): Pr
         MemorySwap: limits.memoryBytes,
         NanoCpus: Math.round(limits.cpus * 1e9),
         Tmpfs: { "/tmp": `rw,nosuid,nodev,size=${limits.tmpBytes}` },
-        Binds: [`${options.workspace}:${WORKSPACE}:rw`],
+        Binds: binds,
         Init: true,
         IpcMode: "private",
         AutoRemove: false,
@@ -160,12 +187,7 @@ export async function createSandbox(docker: Docker, options: SandboxOptions): Pr
   const exec = async (command: string | string[], execOptions: ExecOptions = {}): Promise<ExecResult> => {
     await restarting;
     if (!connection.alive()) await restart();
-    const reply = await runExec(
-      connection,
-      command,
-      { ...execOptions, env: { ...BASE_ENV, ...execOptions.env } },
-      restart,
-    );
+    const reply = await runExec(connection, command, { ...execOptions, env: { ...env, ...execOptions.env } }, restart);
     await restarting;
     const stdout = replyText(reply.stdout);
     const stderr = replyText(reply.stderr);
@@ -230,7 +252,8 @@ export async function createSandbox(docker: Docker, options: SandboxOptions): Pr
     },
     async diff({ maxBytes = 1024 * 1024 } = {}) {
       // Hooks, fsmonitor, external diff drivers and textconv are the repository's code: none runs here.
-      const git = "git -c core.hooksPath=/dev/null -c core.fsmonitor=false";
+      // Absolute path: a `git` the agent put in HOME's bin directories is never the one that runs.
+      const git = "/usr/bin/git -c core.hooksPath=/dev/null -c core.fsmonitor=false";
       const artifacts = BUILD_ARTIFACTS.map((glob) => `':(exclude,glob)${glob}'`).join(" ");
       const result = await exec(
         [
@@ -272,6 +295,12 @@ export const BUILD_ARTIFACTS = [
   "**/target/**",
   "**/*.o",
 ];
+
+/** ` node` for nightshift-sandbox:node (the argument `npm run sandbox:build` takes), else nothing. */
+function toolchainOf(image: string): string {
+  const name = /^nightshift-sandbox:(node|python|go|rust|java)$/.exec(image)?.[1];
+  return name ? ` ${name}` : "";
+}
 
 /** Resolves a path against the workspace; paths that climb out of it are refused. */
 export function inWorkspace(path: string): string {

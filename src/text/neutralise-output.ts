@@ -41,3 +41,8 @@ export function neutraliseLine(text: string, max = 120): string {
     .trim();
   return neutraliseOutput(line.length > max ? `${line.slice(0, max - 1)}…` : line);
 }
+
+/** A person's login written without pinging them (when a review request or assignment already notifies them). */
+export function quietMention(login: string): string {
+  return neutraliseLine(`@${login}`, 60);
+}

@@ -5,6 +5,8 @@ import type Docker from "dockerode";
 import type { RepoConfig } from "../config/repo-config.js";
 import { createSandbox, type SandboxPhase } from "../sandbox/sandbox.js";
 import { cloneWorkspace, removeWorkspace } from "../sandbox/workspace.js";
+import { createRunHome, lockfileHash, packageCacheDir, removeRunHome, type CacheOwner } from "../sandbox/run-state.js";
+import { tmpdir } from "node:os";
 import { PYTHON_HOOK, type Canary } from "./canary.js";
 import { parseJunit, parseStatusLines, parseTap, type TestResults, type TestStatus } from "./test-report.js";
 
@@ -38,6 +40,10 @@ export interface SuiteInput {
   config: RepoConfig;
   image: string;
   workspaceRoot?: string;
+  /** Whose download cache the base tree's setup may use (never another installation's). */
+  cacheOwner?: CacheOwner;
+  /** CA certificates setup trusts besides the image's (NIGHTSHIFT_SETUP_CA_BUNDLE). */
+  setupCaBundle?: string;
   signal?: AbortSignal;
 }
 
@@ -68,14 +74,21 @@ export async function runSuite(input: SuiteInput, patch: string, canaries: Canar
     },
   });
   const evidence: SuiteEvidence = { label, results: {}, source: "none", canaries: {} };
+  // Setup's installs outside the tree (venv, ~/.local) stay for this suite's tests, in a HOME of its own.
+  const root = input.workspaceRoot ?? tmpdir();
+  const home = createRunHome(root);
+  const state: SuiteState = { workspace, home };
   try {
     if (input.config.setup) {
-      evidence.setup = await inSandbox(input, workspace, "setup", async (sandbox) =>
+      // Setup runs on the base tree only, so the cache it fills never holds anything a patch wrote.
+      if (input.cacheOwner)
+        state.cache = packageCacheDir(join(root, "nightshift-cache"), input.cacheOwner, lockfileHash(workspace));
+      evidence.setup = await inSandbox(input, state, "setup", async (sandbox) =>
         outcome(`${label}-setup`, await sandbox.exec(input.config.setup!, execOptions(input, SETUP_TIMEOUT_MS))),
       );
       if (!evidence.setup.passed) return { ...evidence, error: `setup failed (exit ${evidence.setup.exitCode})` };
     }
-    await inSandbox(input, workspace, "agent", async (sandbox) => {
+    await inSandbox(input, state, "agent", async (sandbox) => {
       if (patch) {
         const applied = await sandbox.exec(["git", "-c", "core.hooksPath=/dev/null", "apply", "--whitespace=nowarn"], {
           stdin: patch,
@@ -125,6 +138,7 @@ export async function runSuite(input: SuiteInput, patch: string, canaries: Canar
     return evidence;
   } finally {
     removeWorkspace(workspace);
+    removeRunHome(home);
   }
 }
 
@@ -148,9 +162,15 @@ function outcome(
   };
 }
 
+interface SuiteState {
+  workspace: string;
+  home: string;
+  cache?: string;
+}
+
 async function inSandbox<T>(
   input: SuiteInput,
-  workspace: string,
+  { workspace, home, cache }: SuiteState,
   phase: SandboxPhase,
   body: (sandbox: Awaited<ReturnType<typeof createSandbox>>) => Promise<T>,
 ): Promise<T> {
@@ -160,6 +180,9 @@ async function inSandbox<T>(
     workspace,
     phase,
     image: input.config.image ?? input.image,
+    home,
+    cache,
+    caBundle: input.setupCaBundle,
   });
   try {
     return await body(sandbox);

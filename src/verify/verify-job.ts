@@ -24,6 +24,8 @@ export const verifyJobSchema = z.object({
     /** Set when the agent was stopped and its diff was salvaged for verification: why it was stopped. */
     salvaged: z.string().optional(),
   }),
+  /** A follow-up run from a review: the PR it updates and who asked. */
+  followUp: z.object({ pr: z.number().int().positive(), reviewer: z.string() }).optional(),
 });
 
 export type VerifyJob = z.infer<typeof verifyJobSchema>;

@@ -45,6 +45,8 @@ export function startVerifyWorker(deps: VerifyWorkerDeps): Worker<VerifyJob> {
         config: data.config,
         image: config.sandboxImage,
         workspaceRoot: config.workspaceRoot,
+        cacheOwner: { installationId: data.installationId, owner: data.owner, repo: data.repo },
+        setupCaBundle: config.setupCaBundle,
         baseCache,
       });
       if (baseCache.size > 16) baseCache.delete(baseCache.keys().next().value!);

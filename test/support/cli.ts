@@ -33,7 +33,7 @@ export function startCli(args: string[], env: Record<string, string>, cwd = root
   return {
     child,
     output: () => output,
-    async waitFor(pattern, timeoutMs = 20_000) {
+    async waitFor(pattern, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       while (!pattern.test(output)) {
         if (child.exitCode !== null) throw new Error(`exited ${child.exitCode} before ${pattern}: ${output}`);

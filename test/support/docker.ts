@@ -44,3 +44,14 @@ export function fixtureRepo(): { path: string; sha: string } {
   git("commit", "--quiet", "-m", "initial");
   return { path, sha: git("rev-parse", "HEAD") };
 }
+
+/** A toolchain image (`npm run sandbox:build <name>`), or a loud failure naming the command. */
+export async function requireToolchainImage(docker: Docker, name: string): Promise<string> {
+  const image = `nightshift-sandbox:${name}`;
+  try {
+    await docker.getImage(image).inspect();
+  } catch {
+    throw new Error(`these tests need the image ${image}: run \`npm run sandbox:build ${name}\` (or .ci/run)`);
+  }
+  return image;
+}

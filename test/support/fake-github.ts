@@ -32,6 +32,19 @@ export interface FakePull {
   state: "open" | "closed";
   merged: boolean;
   html_url: string;
+  /** Logins asked to review (pulls.requestReviewers), in order, repeats kept. */
+  requestedReviewers: string[];
+  /** Head commit when no hosted repository has the branch (tests that seed PRs by hand). */
+  headSha?: string;
+}
+
+/** An issue in the fake: what tests seed, plus what Nightshift creates (the report issue). */
+export interface FakeIssue {
+  title: string;
+  body: string;
+  state?: "open" | "closed";
+  labels?: string[];
+  user?: { login: string; type: string };
 }
 
 /** What the fake's CI reports for commits pushed to a branch: a check suite's conclusion, or nothing. */
@@ -42,6 +55,18 @@ export interface FakeComment {
   issue: string;
   body: string;
   user: { login: string; type: string };
+}
+
+export interface FakeHookDelivery {
+  id: number;
+  guid: string;
+  delivered_at: string;
+  redelivery: boolean;
+  duration: number;
+  status: string;
+  status_code: number;
+  event: string;
+  action: string | null;
 }
 
 export interface LoggedRequest {
@@ -62,9 +87,19 @@ export interface FakeGitHub {
   reactions: { commentId: number; content: string }[];
   requests: LoggedRequest[];
   app: { id: number; slug: string; permissions: Record<string, string>; events: string[] };
+  /** The manifest flow: the one code GitHub accepts, and the private key it hands over for it. */
+  manifest: { code: string; pem: string };
+  /** Labels created through the API, by "owner/repo" (lower case). */
+  labels: Map<string, { name: string; color: string; description?: string }[]>;
+  /** Accounts the App is installed on (GET /app/installations). */
+  installations: { id: number; account: { login: string } }[];
+  /** The App's webhook: its URL and the deliveries GitHub lists for it, newest first (GET /app/hook/...). */
+  hook: { url: string; deliveries: FakeHookDelivery[] };
   pulls: FakePull[];
   /** Issues by "owner/repo#n" (lower case): title and body. */
-  issues: Map<string, { title: string; body: string }>;
+  issues: Map<string, FakeIssue>;
+  /** Inline comments of a review, by "owner/repo#pr/reviewId" (lower case). */
+  reviewComments: Map<string, { body: string; path: string; line: number }[]>;
   /** CI outcome the fake reports for each pushed commit (default success). */
   ci: { outcome: FakeCi };
   /** The OAuth web flow for the admin page's sign-in (test/support/fake-github-oauth.ts). */
@@ -114,7 +149,27 @@ export async function startFakeGitHub(
   }[] = [];
   const tokens = new Set<string>();
   const pulls: FakePull[] = [];
-  const issues = new Map<string, { title: string; body: string }>();
+  const issues = new Map<string, FakeIssue>();
+  const reviewComments = new Map<string, { body: string; path: string; line: number }[]>();
+  const pullJson = (p: FakePull) => ({
+    ...p,
+    head: {
+      ref: p.head,
+      sha: branchSha(p.repo, p.head) ?? p.headSha ?? "0".repeat(40),
+      label: `${p.repo.split("/")[0]}:${p.head}`,
+      repo: { full_name: p.repo },
+    },
+    base: { ref: p.base, repo: { full_name: p.repo } },
+    merged_at: p.merged ? new Date().toISOString() : null,
+    requested_reviewers: p.requestedReviewers.map((login) => ({ login })),
+  });
+  const issueJson = (key: string, issue: FakeIssue) => ({
+    number: Number(key.split("#")[1]),
+    state: "open",
+    ...issue,
+    labels: (issue.labels ?? []).map((name) => ({ name })),
+    user: issue.user ?? { login: "someone", type: "User" },
+  });
   const ci = { outcome: "success" as FakeCi };
   const gitRoot = mkdtempSync(join(tmpdir(), "nightshift-fake-git-"));
   const bare = (ownerRepo: string) => join(gitRoot, `${ownerRepo.toLowerCase()}.git`);
@@ -126,6 +181,14 @@ export async function startFakeGitHub(
           encoding: "utf8",
         }).trim() || undefined
       );
+    } catch {
+      return undefined;
+    }
+  };
+  /** Output of git in a hosted bare repository, or undefined when git fails. */
+  const gitIn = (ownerRepo: string, args: string[]) => {
+    try {
+      return execFileSync("git", args, { cwd: bare(ownerRepo), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     } catch {
       return undefined;
     }
@@ -145,13 +208,51 @@ export async function startFakeGitHub(
       statuses: "read",
       actions: "read",
     },
-    events: ["issues", "issue_comment", "check_suite", "workflow_run"],
+    events: ["issues", "issue_comment", "pull_request_review", "check_suite", "workflow_run"],
     ...options.app,
   };
 
   const repo = (m: RegExpMatchArray): FakeRepo | undefined => repos.get(`${m[1]}/${m[2]}`.toLowerCase());
 
+  const manifest: FakeGitHub["manifest"] = { code: "manifestcode123", pem: "" };
+  const labels: FakeGitHub["labels"] = new Map();
+  const installations: FakeGitHub["installations"] = [{ id: 1, account: { login: "octo" } }];
+  const hook: FakeGitHub["hook"] = { url: "https://nightshift.example.com/api/github/webhooks", deliveries: [] };
   const routes: [string, RegExp, Handler][] = [
+    ["GET", /^\/app\/installations$/, () => [200, installations]],
+    [
+      "POST",
+      /^\/repos\/([^/]+)\/([^/]+)\/labels$/,
+      (m, body) => {
+        const repoLabels = labels.get(`${m[1]}/${m[2]}`.toLowerCase()) ?? [];
+        if (repoLabels.some((l) => l.name.toLowerCase() === String(body.name).toLowerCase()))
+          return [422, { message: "Validation Failed", errors: [{ resource: "Label", code: "already_exists" }] }];
+        repoLabels.push({ name: body.name, color: body.color, description: body.description });
+        labels.set(`${m[1]}/${m[2]}`.toLowerCase(), repoLabels);
+        return [201, { name: body.name, color: body.color }];
+      },
+    ],
+    [
+      "POST",
+      /^\/app-manifests\/(\w+)\/conversions$/,
+      (m) =>
+        m[1] === manifest.code
+          ? [
+              201,
+              {
+                id: app.id,
+                slug: app.slug,
+                html_url: `http://fake/apps/${app.slug}`,
+                pem: manifest.pem,
+                webhook_secret: "whsec-from-github",
+                client_id: "Iv1.fakeclient",
+                client_secret: "fakeclientsecret0123",
+              },
+            ]
+          : [404, { message: "Not Found" }],
+    ],
+    ["GET", /^\/app\/hook\/config$/, () => [200, { url: hook.url, content_type: "json", insecure_ssl: "0" }]],
+    ["GET", /^\/app\/hook\/deliveries$/, () => [200, hook.deliveries.slice(0, 1)]],
     [
       "GET",
       /^\/app$/,
@@ -188,11 +289,95 @@ export async function startFakeGitHub(
       "GET",
       /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/,
       (m, _b, req) => {
-        const content = repo(m)?.files[decodeURIComponent(m[3]!)];
+        const path = decodeURIComponent(m[3]!);
+        const ref = new URL(req.url ?? "/", "http://fake").searchParams.get("ref") ?? "HEAD";
+        const content =
+          repo(m)?.files[path] ??
+          (existsSync(bare(`${m[1]}/${m[2]}`)) ? gitIn(`${m[1]}/${m[2]}`, ["show", `${ref}:${path}`]) : undefined);
         if (content === undefined) return [404, { message: "Not Found" }];
         if (String(req.headers.accept).includes("raw"))
           return [200, content, { "content-type": "application/vnd.github.raw; charset=utf-8" }];
         return [200, { type: "file", encoding: "base64", content: Buffer.from(content).toString("base64") }];
+      },
+    ],
+    [
+      "GET",
+      /^\/repos\/([^/]+)\/([^/]+)\/git\/trees\/([^/]+)$/,
+      (m) => {
+        // The root of a hosted repository's commit, or of the `files` map (sizes from the content).
+        const ownerRepo = `${m[1]}/${m[2]}`;
+        const ref = decodeURIComponent(m[3]!);
+        if (existsSync(bare(ownerRepo))) {
+          const listing = gitIn(ownerRepo, ["ls-tree", "-l", ref]);
+          if (listing === undefined) return [404, { message: "Not Found" }];
+          const tree = listing
+            .split("\n")
+            .filter(Boolean)
+            .map((line) => {
+              const [meta, path] = line.split("\t") as [string, string];
+              const [mode, type, sha, size] = meta.split(/\s+/);
+              return { path, mode, type, sha, ...(type === "blob" ? { size: Number(size) } : {}) };
+            });
+          return [200, { sha: ref, tree, truncated: false }];
+        }
+        const r = repo(m);
+        if (!r) return [404, { message: "Not Found" }];
+        const names = new Map<string, number | undefined>();
+        for (const [path, content] of Object.entries(r.files)) {
+          const [top, ...rest] = path.split("/");
+          names.set(top!, rest.length > 0 ? undefined : Buffer.byteLength(content));
+        }
+        const tree = [...names].map(([path, size]) =>
+          size === undefined ? { path, type: "tree", mode: "040000" } : { path, type: "blob", mode: "100644", size },
+        );
+        return [200, { sha: ref, tree, truncated: false }];
+      },
+    ],
+    [
+      "POST",
+      /^\/repos\/([^/]+)\/([^/]+)\/git\/refs$/,
+      (m, body) => {
+        const ownerRepo = `${m[1]}/${m[2]}`;
+        const ref = String(body.ref);
+        if (!existsSync(bare(ownerRepo))) return [404, { message: "Not Found" }];
+        if (gitIn(ownerRepo, ["rev-parse", "--verify", "--quiet", ref]))
+          return [422, { message: "Reference already exists" }];
+        if (gitIn(ownerRepo, ["update-ref", ref, String(body.sha)]) === undefined)
+          return [422, { message: "Object does not exist" }];
+        return [201, { ref, object: { sha: body.sha, type: "commit" } }];
+      },
+    ],
+    [
+      "PUT",
+      /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/,
+      (m, body) => {
+        // A commit on `branch` adding or replacing one file, made with plumbing in the bare repository.
+        const ownerRepo = `${m[1]}/${m[2]}`;
+        const path = decodeURIComponent(m[3]!);
+        const branch = String(body.branch);
+        const parent = branchSha(ownerRepo, branch);
+        if (!parent) return [404, { message: "Branch not found" }];
+        const index = join(gitRoot, `index-${nextId++}`);
+        const env = {
+          ...process.env,
+          GIT_INDEX_FILE: index,
+          GIT_AUTHOR_NAME: "nightshift[bot]",
+          GIT_AUTHOR_EMAIL: "bot@example.invalid",
+          GIT_COMMITTER_NAME: "nightshift[bot]",
+          GIT_COMMITTER_EMAIL: "bot@example.invalid",
+        };
+        const git = (args: string[], input?: Buffer) =>
+          execFileSync("git", args, { cwd: bare(ownerRepo), env, input, encoding: "utf8" }).trim();
+        try {
+          git(["read-tree", parent]);
+          const blob = git(["hash-object", "-w", "--stdin"], Buffer.from(String(body.content), "base64"));
+          git(["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`]);
+          const commit = git(["commit-tree", git(["write-tree"]), "-p", parent, "-m", String(body.message)]);
+          git(["update-ref", `refs/heads/${branch}`, commit]);
+          return [201, { content: { path }, commit: { sha: commit } }];
+        } finally {
+          rmSync(index, { force: true });
+        }
       },
     ],
     [
@@ -211,8 +396,57 @@ export async function startFakeGitHub(
       "GET",
       /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/,
       (m) => {
-        const issue = issues.get(`${m[1]}/${m[2]}#${m[3]}`.toLowerCase());
-        return issue ? [200, { number: Number(m[3]), state: "open", ...issue }] : [404, { message: "Not Found" }];
+        const key = `${m[1]}/${m[2]}#${m[3]}`.toLowerCase();
+        const issue = issues.get(key);
+        return issue ? [200, issueJson(key, issue)] : [404, { message: "Not Found" }];
+      },
+    ],
+    [
+      "GET",
+      /^\/repos\/([^/]+)\/([^/]+)\/issues$/,
+      (m, _b, req) => {
+        const url = new URL(req.url ?? "/", "http://fake");
+        const labels = (url.searchParams.get("labels") ?? "").split(",").filter(Boolean);
+        const state = url.searchParams.get("state") ?? "open";
+        const prefix = `${m[1]}/${m[2]}#`.toLowerCase();
+        return [
+          200,
+          [...issues.entries()]
+            .filter(([key]) => key.startsWith(prefix))
+            .filter(([, i]) => state === "all" || (i.state ?? "open") === state)
+            .filter(([, i]) => labels.every((l) => (i.labels ?? []).includes(l)))
+            .map(([key, i]) => issueJson(key, i)),
+        ];
+      },
+    ],
+    [
+      "POST",
+      /^\/repos\/([^/]+)\/([^/]+)\/issues$/,
+      (m, body) => {
+        const key = `${m[1]}/${m[2]}#${nextId++}`.toLowerCase();
+        const issue: FakeIssue = {
+          title: String(body.title),
+          body: String(body.body ?? ""),
+          state: "open",
+          labels: ((body.labels ?? []) as string[]).map(String),
+          user: BOT,
+        };
+        issues.set(key, issue);
+        return [201, issueJson(key, issue)];
+      },
+    ],
+    [
+      "PATCH",
+      /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/,
+      (m, body) => {
+        const key = `${m[1]}/${m[2]}#${m[3]}`.toLowerCase();
+        const issue = issues.get(key);
+        if (!issue) return [404, { message: "Not Found" }];
+        if (body.title !== undefined) issue.title = String(body.title);
+        if (body.body !== undefined) issue.body = String(body.body);
+        if (body.state !== undefined) issue.state = body.state;
+        if (body.labels !== undefined) issue.labels = (body.labels as string[]).map(String);
+        return [200, issueJson(key, issue)];
       },
     ],
     [
@@ -292,12 +526,14 @@ export async function startFakeGitHub(
         const repoName = `${m[1]}/${m[2]}`.toLowerCase();
         return [
           200,
-          pulls.filter(
-            (p) =>
-              p.repo === repoName &&
-              (!head || `${m[1]}:${p.head}`.toLowerCase() === head.toLowerCase()) &&
-              (state === "all" || p.state === state),
-          ),
+          pulls
+            .filter(
+              (p) =>
+                p.repo === repoName &&
+                (!head || `${m[1]}:${p.head}`.toLowerCase() === head.toLowerCase()) &&
+                (state === "all" || p.state === state),
+            )
+            .map(pullJson),
         ];
       },
     ],
@@ -320,10 +556,38 @@ export async function startFakeGitHub(
           state: "open",
           merged: false,
           html_url: `https://github.example/${repoName}/pull/${number}`,
+          requestedReviewers: [],
         };
         pulls.push(pull);
-        return [201, pull];
+        return [201, pullJson(pull)];
       },
+    ],
+    [
+      "GET",
+      /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/,
+      (m) => {
+        const pull = pulls.find((p) => p.number === Number(m[3]) && p.repo === `${m[1]}/${m[2]}`.toLowerCase());
+        return pull ? [200, pullJson(pull)] : [404, { message: "Not Found" }];
+      },
+    ],
+    [
+      "POST",
+      /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/requested_reviewers$/,
+      (m, body) => {
+        const pull = pulls.find((p) => p.number === Number(m[3]) && p.repo === `${m[1]}/${m[2]}`.toLowerCase());
+        if (!pull) return [404, { message: "Not Found" }];
+        const roles = repos.get(pull.repo)?.roles ?? {};
+        const reviewers = ((body.reviewers ?? []) as string[]).map(String);
+        if (reviewers.some((r) => !roles[r]))
+          return [422, { message: "Reviews may only be requested from collaborators." }];
+        pull.requestedReviewers.push(...reviewers);
+        return [201, pullJson(pull)];
+      },
+    ],
+    [
+      "GET",
+      /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/reviews\/(\d+)\/comments$/,
+      (m) => [200, reviewComments.get(`${m[1]}/${m[2]}#${m[3]}/${m[4]}`.toLowerCase()) ?? []],
     ],
     [
       "PATCH",
@@ -337,7 +601,7 @@ export async function startFakeGitHub(
           body.body ? { body: body.body } : {},
           body.state ? { state: body.state } : {},
         );
-        return [200, pull];
+        return [200, pullJson(pull)];
       },
     ],
     [
@@ -355,6 +619,7 @@ export async function startFakeGitHub(
 
   function authorised(req: IncomingMessage, path: string): boolean {
     const auth = req.headers.authorization ?? "";
+    if (path.startsWith("/app-manifests/")) return true; // the manifest flow's code is the credential
     if (path === "/app" || path.startsWith("/app/"))
       return auth.startsWith("bearer ") && validJwt(auth.slice(7), publicKey);
     return auth.startsWith("token ") && tokens.has(auth.slice(6));
@@ -464,8 +729,13 @@ export async function startFakeGitHub(
     reactions,
     requests,
     app,
+    installations,
+    labels,
+    hook,
+    manifest,
     pulls,
     issues,
+    reviewComments,
     ci,
     oauth: signIn.oauth,
     gitRoot,

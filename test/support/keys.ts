@@ -11,3 +11,15 @@ export function appKeyPair(): { privateKey: string; publicKey: string } {
   });
   return pair;
 }
+
+let other: { privateKey: string; publicKey: string } | undefined;
+
+/** A second key pair: a fake GitHub holding this public key refuses JWTs signed with appKeyPair's key. */
+export function otherKeyPair(): { privateKey: string; publicKey: string } {
+  other ??= generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  });
+  return other;
+}

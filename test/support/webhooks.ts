@@ -57,6 +57,36 @@ export function commentPayload(
   return payload;
 }
 
+/** A `pull_request_review.submitted` payload: `state` (e.g. changes_requested) by `reviewer` on PR `pr`. */
+export function reviewPayload(
+  o: IssueEventOptions & { pr: number; head: string; sha: string; reviewer: string; state: string; body: string },
+): Record<string, any> {
+  const payload = examplePayload("pull_request_review", "submitted");
+  retarget(payload, { ...o, sender: o.reviewer });
+  delete payload.issue;
+  payload.review = {
+    ...payload.review,
+    id: 555,
+    state: o.state,
+    body: o.body,
+    user: { ...payload.review.user, login: o.reviewer, type: "User" },
+  };
+  payload.pull_request = {
+    ...payload.pull_request,
+    number: o.pr,
+    head: { ...payload.pull_request.head, ref: o.head, sha: o.sha },
+  };
+  return payload;
+}
+
+/** An `issues.edited` payload for issue `issue` whose body is now `body`, edited by `sender`. */
+export function editedPayload(body: string, o: IssueEventOptions = {}): Record<string, any> {
+  const payload = issuesPayload("edited", undefined, o);
+  payload.issue.body = body;
+  payload.changes = { body: { from: "" } };
+  return payload;
+}
+
 function retarget(payload: Record<string, any>, o: IssueEventOptions): void {
   const owner = o.owner ?? "acme";
   const repo = o.repo ?? "widgets";

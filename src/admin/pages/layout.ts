@@ -34,6 +34,7 @@ export function layout(
               ? html`<nav>
                     <a href="/" class="${opts.nav === "tonight" ? "on" : ""}">Tonight</a>
                     <a href="/history" class="${opts.nav === "history" ? "on" : ""}">History</a>
+                    <a href="/morning" class="${opts.nav === "morning" ? "on" : ""}">Morning</a>
                   </nav>
                   <span class="who"
                     >${viewer.login}${viewer.operator ? html` <span class="badge">operator</span>` : ""}
