@@ -76,17 +76,20 @@ class Capped:
 def kill_all_commands():
     # kill(-1) signals every process we may signal except ourselves and pid 1 (docker-init): with
     # CAP_KILL that is every process a command started, whatever its session or parent. Repeat until
-    # none is left but zombies docker-init is reaping (a fork bomb forks while being killed); give up
-    # after five seconds.
+    # none is left but zombies (a fork bomb forks while being killed), then wait for docker-init to
+    # reap those: each still holds a slot of the pids limit, and the next command (its shell's forks,
+    # this executor's threads) needs them. Give up after five seconds.
     deadline = time.monotonic() + 5.0
     while time.monotonic() < deadline:
         try:
             os.kill(-1, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
-            return
-        if not others_alive():
-            return
+            break
+        if not others(alive_only=True):
+            break
         time.sleep(0.005)
+    while others(alive_only=False) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def locked_kill_all():
@@ -94,10 +97,13 @@ def locked_kill_all():
         kill_all_commands()
 
 
-def others_alive():
+def others(alive_only):
+    # Processes other than docker-init and this executor (its threads are not listed in /proc).
     me = os.getpid()
     for entry in os.listdir("/proc"):
         if entry.isdigit() and int(entry) not in (1, me):
+            if not alive_only:
+                return True
             try:
                 with open(f"/proc/{entry}/stat") as f:
                     if f.read().rsplit(")", 1)[1].split()[0] != "Z":
@@ -107,16 +113,21 @@ def others_alive():
     return False
 
 
-def popen(argv, **options):
-    # Right after a fork bomb the pids limit is still taken by zombies docker-init has not reaped yet.
-    deadline = time.monotonic() + 5.0
+def retrying(start, errors, seconds=5.0):
+    # A fork or thread start can still meet a full pids limit (zombies not reaped within the kill's
+    # five seconds): retry for a few seconds before calling it the command's failure.
+    deadline = time.monotonic() + seconds
     while True:
         try:
-            return subprocess.Popen(argv, **options)
-        except BlockingIOError:
+            return start()
+        except errors:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
+
+
+def popen(argv, **options):
+    return retrying(lambda: subprocess.Popen(argv, **options), BlockingIOError)
 
 
 def drop_privileges(cwd):
@@ -159,11 +170,11 @@ def run(request):
     current["proc"] = proc
     timed_out = threading.Event()
     timer = threading.Timer(request["timeoutMs"] / 1000, lambda: (timed_out.set(), locked_kill_all()))
-    timer.start()
+    retrying(timer.start, RuntimeError)
     out, err = Capped(request["maxOutputBytes"]), Capped(request["maxOutputBytes"])
     pumps = [threading.Thread(target=out.pump, args=(proc.stdout,), daemon=True), threading.Thread(target=err.pump, args=(proc.stderr,), daemon=True)]
     for pump in pumps:
-        pump.start()
+        retrying(pump.start, RuntimeError)
     if stdin is not None:
         try:
             proc.stdin.write(stdin)
