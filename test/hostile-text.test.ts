@@ -26,7 +26,7 @@ import { issuesPayload } from "./support/webhooks.js";
  * rejection. The assertions read what the model was sent (the fake Ollama's request log) and what
  * Nightshift posted (the GitHub fake's comments, PRs, and the pushed commit).
  */
-const NIGHT = new Date("2026-11-21T23:30:00Z");
+const NIGHT = new Date("2037-11-21T23:30:00Z");
 const MODEL = "qwen2.5-coder:7b";
 const act = (a: Record<string, unknown>): ScriptedReply => ({ content: JSON.stringify(a) });
 const ZW = /[\u200b\u200c\u2060\ufeff\u202a-\u202e\u2066-\u2069]|\udb40[\udc00-\udc7f]/;

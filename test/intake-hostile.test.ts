@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "./support/harness.js";
 import { commentPayload, issuesPayload } from "./support/webhooks.js";
 
-const DAYTIME = new Date("2026-11-21T12:00:00Z");
+const DAYTIME = new Date("2037-11-21T12:00:00Z");
 let h: Harness;
 afterEach(async () => {
   await h?.close();

@@ -4,10 +4,10 @@ import { waitFor } from "./support/wait-for.js";
 import { HEAD_SHA, SECRET, startHarness, type Harness } from "./support/harness.js";
 import { commentPayload, deliver, examplePayload, issuesPayload } from "./support/webhooks.js";
 
-// 2026-11-21 12:00 UTC is 13:00 in Berlin: outside the default 22:00-06:00 window.
-const DAYTIME = new Date("2026-11-21T12:00:00Z");
+// 2037-11-21 12:00 UTC is 13:00 in Berlin: outside the default 22:00-06:00 window.
+const DAYTIME = new Date("2037-11-21T12:00:00Z");
 // 23:30 UTC is 00:30 in Berlin: inside it.
-const NIGHT = new Date("2026-11-21T23:30:00Z");
+const NIGHT = new Date("2037-11-21T23:30:00Z");
 
 let h: Harness;
 afterEach(async () => {
@@ -42,7 +42,7 @@ describe("label intake over signed HTTP webhooks", () => {
       baseSha: HEAD_SHA,
       defaultBranch: "main",
       trigger: "label",
-      plannedStart: "2026-11-21T21:00:00.000Z",
+      plannedStart: "2037-11-21T21:00:00.000Z",
     });
     expect(job!.data.config).toMatchObject({
       setup: "npm ci",
@@ -53,7 +53,7 @@ describe("label intake over signed HTTP webhooks", () => {
 
     const comments = h.statusComments();
     expect(comments).toHaveLength(1);
-    expect(comments[0]!.body).toContain("2026-11-21 22:00 GMT+1");
+    expect(comments[0]!.body).toContain("2037-11-21 22:00 GMT+1");
     expect(comments[0]!.body).toContain("position in the queue: 1");
     expect(comments[0]!.body).toContain(HEAD_SHA.slice(0, 12));
   });

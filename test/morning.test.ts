@@ -10,7 +10,7 @@ import { UnthrottledOctokit } from "./support/unthrottled-octokit.js";
 import { commentPayload, editedPayload, issuesPayload, reviewPayload } from "./support/webhooks.js";
 
 // 13:00 in Berlin: the default 22:00-06:00 window closed seven hours ago.
-const DAYTIME = new Date("2026-11-21T12:00:00Z");
+const DAYTIME = new Date("2037-11-21T12:00:00Z");
 const hoursBefore = (h: number) => new Date(DAYTIME.getTime() - h * 3600_000);
 
 let h: Harness;
@@ -169,7 +169,7 @@ describe("the morning report", () => {
       "- #10 stats rounding — the agent was stopped (its edits stopped making the tests any better); " +
         "verification accepted it",
       "### Queued for tonight (1)",
-      "- #11 — Widget count is off by one — asked by @\u200dkeeper, planned 2026-11-21 22:00",
+      "- #11 — Widget count is off by one — asked by @\u200dkeeper, planned 2037-11-21 22:00",
       "| 4 | 2.00 | 50.0 Wh (+1 unmeasured) | 25.0 Wh (2 fixes) | 300,000 |",
     ])
       expect(body).toContain(part);
@@ -254,15 +254,15 @@ describe("the morning report", () => {
       },
     };
     // 05:59 Berlin: inside the window, nothing yet.
-    expect(await morningTick({ ...deps, clock: at("2026-11-22T04:59:00Z") })).toEqual([]);
+    expect(await morningTick({ ...deps, clock: at("2037-11-22T04:59:00Z") })).toEqual([]);
     // 06:01 Berlin: the window has closed; the runs of the last day are reported once.
-    await seedRun(13, "late run", new Date("2026-11-22T04:00:00Z"), { outcome: "no-change" });
-    expect(await morningTick({ ...deps, clock: at("2026-11-22T05:01:00Z") })).toEqual(["acme/widgets"]);
-    expect(await morningTick({ ...deps, clock: at("2026-11-22T05:02:00Z") })).toEqual([]);
+    await seedRun(13, "late run", new Date("2037-11-22T04:00:00Z"), { outcome: "no-change" });
+    expect(await morningTick({ ...deps, clock: at("2037-11-22T05:01:00Z") })).toEqual(["acme/widgets"]);
+    expect(await morningTick({ ...deps, clock: at("2037-11-22T05:02:00Z") })).toEqual([]);
     expect(reports()).toHaveLength(1);
     expect(reports()[0]![1].body).toContain("retry #13 tonight");
-    expect(lastWindowEnd(h.config.window, new Date("2026-11-22T05:01:00Z"), "Europe/Berlin").toISOString()).toBe(
-      "2026-11-22T05:00:00.000Z",
+    expect(lastWindowEnd(h.config.window, new Date("2037-11-22T05:01:00Z"), "Europe/Berlin").toISOString()).toBe(
+      "2037-11-22T05:00:00.000Z",
     );
   });
 });

@@ -49,7 +49,7 @@ describe("Redis restarted (append-only file on)", () => {
       NIGHTSHIFT_WINDOW: "22:00-06:00",
     });
     const log = pino({ level: "silent" });
-    const clock = () => new Date("2026-11-21T12:00:00Z");
+    const clock = () => new Date("2037-11-21T12:00:00Z");
     const server = await startServer({ config, log });
     const handlers = await startDeliveryWorker({ config, Octokit: UnthrottledOctokit, clock, log });
     cleanups.push(

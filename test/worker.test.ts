@@ -71,7 +71,7 @@ describe("the overnight window", () => {
         NIGHTSHIFT_TZ: "UTC",
         NIGHTSHIFT_WINDOW: "22:00-06:00",
       });
-      const daytime = () => new Date("2026-11-21T12:00:00Z");
+      const daytime = () => new Date("2037-11-21T12:00:00Z");
       const ran: string[] = [];
       const worker = await startRunWorker({
         config,
@@ -105,7 +105,7 @@ describe("the overnight window", () => {
         });
         // Back to waiting until the window opens at 22:00 UTC (BullMQ scores delayed jobs by due time × 4096).
         const score = Number(await redis.zscore(runs.keys.delayed!, waiting.id!));
-        expect(Math.floor(score / 0x1000)).toBe(Date.parse("2026-11-21T22:00:00Z"));
+        expect(Math.floor(score / 0x1000)).toBe(Date.parse("2037-11-21T22:00:00Z"));
       } finally {
         await worker.close();
         await runs.close();
@@ -166,7 +166,7 @@ describe("stopping runs in flight", () => {
   const stateOf = async (runs: ReturnType<typeof openRunQueue>) => (await runs.getJob("acme/widgets#1"))?.getState();
 
   it("SIGTERM (close): the running run goes back to the queue for another worker", async () => {
-    const s = await setup({}, () => new Date("2026-11-21T23:00:00Z"));
+    const s = await setup({}, () => new Date("2037-11-21T23:00:00Z"));
     try {
       await enqueueRun(s.runs, { ...s.base, immediate: false }, new Date(s.base.plannedStart));
       await waitFor(async () => (s.started() === 1 ? true : undefined));
@@ -178,19 +178,19 @@ describe("stopping runs in flight", () => {
   });
 
   it("NIGHTSHIFT_WINDOW_END=stop: a run still going when the window closes waits for the next one", async () => {
-    let now = new Date("2026-11-21T05:59:00Z");
+    let now = new Date("2037-11-21T05:59:00Z");
     const s = await setup({ NIGHTSHIFT_WINDOW_END: "stop" }, () => now);
     try {
       await enqueueRun(s.runs, { ...s.base, immediate: false }, now);
       await waitFor(async () => (s.started() === 1 ? true : undefined));
-      now = new Date("2026-11-21T06:01:00Z"); // the window closes
+      now = new Date("2037-11-21T06:01:00Z"); // the window closes
       await waitFor(
         async () => ((await stateOf(s.runs)) === "delayed" ? true : undefined),
         5_000,
         "the run back to waiting",
       );
       const score = Number(await s.redis.zscore(s.runs.keys.delayed!, "acme/widgets#1"));
-      expect(Math.floor(score / 0x1000)).toBe(Date.parse("2026-11-21T22:00:00Z"));
+      expect(Math.floor(score / 0x1000)).toBe(Date.parse("2037-11-21T22:00:00Z"));
     } finally {
       await s.worker.close();
       await s.done();

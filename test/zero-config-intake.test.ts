@@ -9,7 +9,7 @@ import { startHarness, type Harness } from "./support/harness.js";
 import { commentPayload, issuesPayload } from "./support/webhooks.js";
 
 // 13:00 in Berlin: outside the window, so a queued run waits (delayed) and nothing else picks it up.
-const DAYTIME = new Date("2026-11-21T12:00:00Z");
+const DAYTIME = new Date("2037-11-21T12:00:00Z");
 const NODE_REPO = {
   "package.json": JSON.stringify({ name: "left-pad", version: "1.3.0", scripts: { test: "node test.js" } }),
   "package-lock.json": JSON.stringify({ name: "left-pad", lockfileVersion: 3, packages: {} }),

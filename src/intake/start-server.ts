@@ -11,6 +11,8 @@ import { startAdmin } from "../admin/admin-server.js";
 export interface ServerDeps {
   config: EnvConfig;
   log?: Logger;
+  /** What the admin pages take as now (the last 30 nights, tonight's queue); the real clock by default. */
+  clock?: () => Date;
 }
 
 export interface RunningServer {
@@ -34,6 +36,7 @@ export const DELIVERY_JOB_OPTIONS = {
 export async function startServer({
   config,
   log = pino({ level: config.logLevel }),
+  clock,
 }: ServerDeps): Promise<RunningServer> {
   if (!config.webhookSecret || !config.redisUrl) {
     throw new Error("startServer needs WEBHOOK_SECRET and REDIS_URL; loadEnvConfig and requireFor check these");
@@ -44,7 +47,7 @@ export async function startServer({
     prefix: config.redisPrefix,
     defaultJobOptions: DELIVERY_JOB_OPTIONS,
   });
-  const admin = await startAdmin({ config, redis, log });
+  const admin = await startAdmin({ config, redis, log, clock });
   const http = createWebhookServer({
     secret: config.webhookSecret,
     path: config.webhookPath,

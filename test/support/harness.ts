@@ -63,7 +63,7 @@ export async function startHarness(
   });
   const redis = await connectTestRedis();
   const log = pino({ level: "silent" });
-  const server = await startServer({ config, log });
+  const server = await startServer({ config, log, clock: options.clock });
   const handlers = await startDeliveryWorker({ config, Octokit: UnthrottledOctokit, clock: options.clock, log });
   const runs = openRunQueue(redis, prefix);
   const keys = redisKeys(prefix);
