@@ -41,7 +41,13 @@ export function fixLost(run: RealRun, result: Replay): boolean {
   return at === undefined || at === null || result.turns < at;
 }
 
-export function measure(name: string, runs: RealRun[], policy: Policy): RealRunFigures {
+export function measure(
+  name: string,
+  runs: RealRun[],
+  policy: Policy,
+  /** Replays already made under this policy, by run id (the per-source table reuses the whole split's). */
+  replays = new Map<string, Replay>(),
+): RealRunFigures {
   const f: RealRunFigures = {
     name,
     unresolvedTokens: 0,
@@ -59,7 +65,8 @@ export function measure(name: string, runs: RealRun[], policy: Policy): RealRunF
     environment: new Map(),
   };
   for (const run of runs) {
-    const result = replay(run.events, policy);
+    const result = replays.get(run.meta.id) ?? replay(run.events, policy);
+    replays.set(run.meta.id, result);
     if (result.stopped) {
       count(f.stops, result.stopped.reason);
       if (result.stopped.reason === "environment") count(f.environment, result.stopped.message);
@@ -121,7 +128,8 @@ export function benchRealRuns(policies: Record<string, Policy>, budget: Budget, 
       `tokens for every policy.` +
       (split === "tune" ? " THIS IS THE TUNE SPLIT: for tuning, not a result." : ""),
   );
-  const figures = Object.entries(policies).map(([name, policy]) => measure(name, runs, policy));
+  const replays = new Map(Object.keys(policies).map((name) => [name, new Map<string, Replay>()]));
+  const figures = Object.entries(policies).map(([name, policy]) => measure(name, runs, policy, replays.get(name)));
   const cols = [
     ["unresolved tokens saved", (f: RealRunFigures) => pct(saved(f))],
     ["resolved stopped", (f: RealRunFigures) => String(f.resolvedStopped)],
@@ -137,6 +145,20 @@ export function benchRealRuns(policies: Record<string, Policy>, budget: Budget, 
       "the final patch's lines were in the worktree, so the diff goes to verification; fix lost: stopped before " +
       "that turn)",
   );
+  console.log(`\nper source (framework | model): unresolved tokens saved / fixes lost, per policy`);
+  const sources = new Map<string, RealRun[]>();
+  for (const r of runs) {
+    const key = `${r.meta.framework} | ${r.meta.model}`;
+    sources.set(key, [...(sources.get(key) ?? []), r]);
+  }
+  for (const [source, group] of sources) {
+    const cells = Object.entries(policies).map(([name, policy]) => {
+      const f = measure(name, group, policy, replays.get(name));
+      return `${name} ${pct(saved(f))} / ${f.resolvedLost.length}`;
+    });
+    const resolved = group.filter((r) => r.meta.resolved).length;
+    console.log(`  ${source} (${group.length} runs, ${resolved} resolved): ${cells.join("; ")}`);
+  }
   const list = (m: Map<string, number>) =>
     [...m]
       .sort((a, b) => b[1] - a[1])

@@ -242,3 +242,70 @@ describe("missing modules the model made up are not the environment", () => {
     expect(steps[4]).toMatchObject({ kind: "environment", missing: "the Python module `numpy`" });
   });
 });
+
+describe("an agent framework's command typed into the shell is the model's error", () => {
+  it("`end_of_edit` or `submit` not found is a model error; javac beside it is still the environment", () => {
+    const b = run()
+      .sh("end_of_edit", "/bin/bash: line 5: end_of_edit: command not found")
+      .sh("submit", "bash: submit: command not found")
+      .sh("close && javac A.java", "bash: close: command not found\nbash: javac: command not found");
+    const steps = toTurns(b.events).map((t) => t.step);
+    expect(steps.slice(0, 2).map((s) => s?.kind)).toEqual(["model", "model"]);
+    expect(steps[2]).toMatchObject({ kind: "environment", missing: "the command `javac`" });
+  });
+
+  it("however often the model types them, the run is not stopped as `environment`", () => {
+    const b = run();
+    for (let i = 0; i < 4; i++) b.read(`f${i}.py`).sh("end_of_edit", "bash: end_of_edit: command not found");
+    expect(replay(probe(b.events), policy).stopped?.reason).not.toBe("environment");
+  });
+});
+
+describe("refused edits", () => {
+  /** A refused edit: the file stays in `state`. */
+  const refused = (b: ReturnType<typeof run>, path: string, why: string, state = "h0") =>
+    b.act({ tool: "edit", path, search: `lines 10-12 of ${path}`, replace: why }, `Your edit was refused: ${why}`, {
+      isError: true,
+      file: { path, before: state, after: state },
+    });
+
+  it("retried on one file with a different refusal each time is working through the checker: no error-streak", () => {
+    const b = run().read("a.py");
+    refused(b, "a.py", "IndentationError: unexpected indent");
+    refused(b, "a.py", "F821 undefined name 'data'");
+    refused(b, "a.py", "F821 undefined name 'transaction'");
+    refused(b, "a.py", "SyntaxError: unmatched ')'");
+    const result = replay(probe(b.events), policy);
+    expect(result.stopped).toBeUndefined();
+    expect(result.nudges).not.toContain("error-streak");
+  });
+
+  it("the same refusal again and again still nudges, then stops", () => {
+    const b = run().read("a.py");
+    for (let i = 0; i < 5; i++) refused(b, "a.py", "SyntaxError: unmatched ')'");
+    expect(replay(probe(b.events), policy).stopped).toBeDefined();
+  });
+
+  it("a refused edit leaves the file as it was: it is no edit oscillation", () => {
+    const b = run()
+      .read("a.py")
+      .edit("a.py", "x = 1", "x = 2", "h0", "h1")
+      .read("b.py")
+      .edit("a.py", "y = 1", "y = 2", "h1", "h2");
+    refused(b, "a.py", "IndentationError: unexpected indent", "h2");
+    refused(b, "a.py", "F821 undefined name 'data'", "h2");
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).not.toContain("edit-oscillation");
+    expect(result.stopped).toBeUndefined();
+  });
+
+  it("an edit that really puts the file back is still an oscillation", () => {
+    const b = run()
+      .read("a.py")
+      .edit("a.py", "x = 1", "x = 2", "h0", "h1")
+      .edit("a.py", "x = 2", "x = 1", "h1", "h0")
+      .edit("a.py", "x = 1", "x = 2", "h0", "h1")
+      .edit("a.py", "x = 2", "x = 1", "h1", "h0");
+    expect(replay(probe(b.events), policy).stopped?.reason).toBe("edit-oscillation");
+  });
+});

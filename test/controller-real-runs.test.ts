@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixLost, measure } from "../bench/controller-real-runs.js";
 import type { Policy } from "../src/controller/replay.js";
-import { miniRuns } from "../bench/traces/convert-real-runs.js";
+import { acrSearchFailed, miniRuns, sweAgentError } from "../bench/traces/convert-real-runs.js";
 import { loadRealRuns, realRunsDir, splitOf, type RealRun } from "../bench/traces/real-runs.js";
 import { toTurns } from "../src/controller/turns.js";
 
@@ -107,5 +107,37 @@ describe("real-run converter (bench/traces/convert-real-runs.ts)", () => {
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
+  });
+});
+
+describe("converter: errors come from the tool's answer, never from the code it shows", () => {
+  const view = [
+    "[File: /repo/django/core/management/__init__.py (414 lines total)]",
+    "12:except ImportError:",
+    "13:    raise CommandError('No such file')",
+  ].join("\n");
+  it("SWE-agent: a file view or a successful edit that shows `ImportError` in the code is no error", () => {
+    expect(sweAgentError({ tool: "read_file", path: "a.py" }, view)).toBe(false);
+    expect(sweAgentError({ tool: "edit", path: "a.py", search: "lines 1-2 of a.py", replace: "x" }, view)).toBe(false);
+    expect(
+      sweAgentError({ tool: "search", pattern: "ImportError" }, 'Found 3 matches for "ImportError" in /repo:'),
+    ).toBe(false);
+  });
+  it("SWE-agent: the edit checker's refusal, a missing file and a failing script are errors", () => {
+    const refusal = "Your proposed edit has introduced new syntax error(s). Please understand the fixes and retry";
+    expect(sweAgentError({ tool: "edit", path: "a.py", search: "lines 1-2 of a.py", replace: "x" }, refusal)).toBe(
+      true,
+    );
+    expect(sweAgentError({ tool: "read_file", path: "b.py" }, "File b.py not found")).toBe(true);
+    expect(sweAgentError({ tool: "search", pattern: "x", path: "nope" }, "Directory nope not found")).toBe(true);
+    const run = { tool: "run" as const, command: "python reproduce.py" };
+    expect(sweAgentError(run, "Traceback (most recent call last):\n  File ...")).toBe(true);
+  });
+  it("AutoCodeRover: code found that says `Error` is no error; `Could not find` is the API's negative answer", () => {
+    expect(
+      acrSearchFailed("Found 1 methods with name raise_error in the codebase:\n- def raise_error(): raise ValueError"),
+    ).toBe(false);
+    expect(acrSearchFailed("Could not find method foo in the codebase.")).toBe(true);
+    expect(acrSearchFailed("There is no method with name foo in class Bar.")).toBe(true);
   });
 });

@@ -378,6 +378,21 @@ function sweAgentAction(cmd: string, cur: { file: string; line: number }): Actio
   if (/^submit\b/.test(c)) return { tool: "finish", summary: "submit" };
   return shellToAction(c);
 }
+/**
+ * SWE-agent 0.x records no exit codes, so an error is read from the observation — but never from file
+ * contents: a file view (`open`, `goto`, `scroll_*`, a successful `edit`, all starting `[File: ...]`) shows code
+ * that may well say `ImportError` or `No such file`; only the edit's syntax-check rejection is an error there.
+ * Search output lists matching lines, so only the tool's own failure messages count.
+ */
+export function sweAgentError(action: Action, obs: string): boolean {
+  if (/^\[File: /.test(obs)) return false;
+  if (/^Your proposed edit has introduced new syntax error/.test(obs)) return true;
+  if (action.tool === "read_file" || action.tool === "edit" || action.tool === "create_file")
+    return /^(?:Error|Usage|File .* not found|No file open|Warning: File .* already exists)/m.test(obs.slice(0, 300));
+  if (action.tool === "search" || action.tool === "find_files")
+    return /^(?:Directory .* not found|File .* not found|Usage|Error)/m.test(obs.slice(0, 300));
+  return looksLikeError(obs);
+}
 function stripSweObs(o: string) {
   return o.replace(/\n*\(Open file: [^\n]*\)\n\(Current directory: [^\n]*\)\n?bash-\$\s*$/, "").trim();
 }
@@ -421,8 +436,7 @@ function convertSweAgent(traj: any, resolved: boolean) {
       continue;
     }
     const obs = stripSweObs(next);
-    const isErr = looksLikeError(obs) || (/^No matches found/m.test(obs) && false);
-    b.act(action, obs, { isError: isErr });
+    b.act(action, obs, { isError: sweAgentError(action, obs) });
   }
   const exit = String(info.exit_status ?? "unknown");
   const reason = submitted && exit === "submitted" ? "finished" : sweExitReason(exit);
@@ -495,6 +509,9 @@ function parseAcrResults(user: string): { func: string; args: string; text: stri
     return m ? { func: m[1]!, args: m[2]!, text: m[3]!.trim() } : { func: "unknown", args: "", text: p };
   });
 }
+/** The search API's own answers ("Could not find ..."), never the code it returns (which may well say `Error`). */
+export const acrSearchFailed = (text: string) =>
+  /^(?:Could not find|There is no|Cannot find|The tool returned error)/i.test(text.trimStart());
 function acrSearchAction(func: string, args: string): Action {
   const strs = [...args.matchAll(/"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'/g)].map((m) => m[1] ?? m[2] ?? "");
   const file = strs.find((s) => /\.\w+$/.test(s) && s.includes("/")) ?? strs.find((s) => /\.py$/.test(s));
@@ -524,7 +541,7 @@ function convertAcr(conv: any[], finalPatch: string | undefined, category: strin
     if (next.startsWith("Result of ")) {
       for (const r of parseAcrResults(next))
         b.act(acrSearchAction(r.func, r.args), r.text, {
-          isError: /^Could not find|^There is no|not found|Error/i.test(r.text),
+          isError: acrSearchFailed(r.text),
         });
       continue;
     }

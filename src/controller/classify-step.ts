@@ -32,7 +32,21 @@ interface EnvRule {
   pattern: RegExp;
   missing: (m: RegExpMatchArray) => string;
   fix: string;
+  /** When the match is the model's doing after all. */
+  unless?: (m: RegExpMatchArray) => boolean;
 }
+
+/**
+ * Commands no image provides because they are an agent's tools, not programs: Nightshift's own actions and
+ * those of the agent frameworks models are trained on (SWE-agent, OpenHands, mini-swe-agent). A model that
+ * types one into the shell made a mistake; installing something would not help.
+ */
+const AGENT_COMMANDS = new Set([
+  ...["read_file", "find_files", "search", "edit", "create_file", "run", "finish"],
+  ...["open", "goto", "scroll_up", "scroll_down", "create", "end_of_edit", "search_dir", "search_file"],
+  ...["find_file", "submit", "close", "str_replace_editor", "str_replace", "view", "insert", "undo_edit"],
+  ...["execute_bash", "think", "filemap", "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT", "MINI_SWE_AGENT_FINAL_OUTPUT"],
+]);
 
 const SETUP = "install it in the repository's `setup` command or the sandbox `image`";
 const ENV_RULES: EnvRule[] = [
@@ -45,6 +59,7 @@ const ENV_RULES: EnvRule[] = [
     pattern: /(?:^|\n|: )(?:bash: |sh: (?:\d+: )?)?(?:line \d+: )?([\w.+-]+): (?:command )?not found\b/,
     missing: (m) => `the command \`${m[1]}\``,
     fix: SETUP,
+    unless: (m) => AGENT_COMMANDS.has(m[1]!),
   },
   {
     pattern: /\/usr\/bin\/env: ['‘"]?([\w.+-]+)['’"]?: No such file or directory/,
@@ -91,7 +106,8 @@ export function classifyStep(step: Step): StepClass {
 /** The first environment problem a text shows, if any. */
 export function environmentProblem(text: string): Extract<StepClass, { kind: "environment" }> | undefined {
   for (const rule of ENV_RULES) {
-    const m = text.match(rule.pattern);
+    const all = text.matchAll(new RegExp(rule.pattern.source, `${rule.pattern.flags}g`));
+    const m = [...all].find((match) => !rule.unless?.(match));
     if (m) return { kind: "environment", missing: rule.missing(m), fix: rule.fix };
   }
   return undefined;

@@ -174,7 +174,9 @@ export const DETECTORS: Detector[] = [
       "Your last actions all failed. Read the error messages: check the path exists (find_files) and the " +
       "arguments match the action list.",
     occurrences: (turns) =>
-      turns.flatMap((turn, i) => (failedStep(turn) && i > 0 && failedStep(turns[i - 1]!) ? [turn.turn] : [])),
+      turns.flatMap((turn, i) =>
+        failedStep(turn) && i > 0 && failedStep(turns[i - 1]!) && !revisedRetry(turn, turns[i - 1]!) ? [turn.turn] : [],
+      ),
   },
   {
     reason: "edit-oscillation",
@@ -187,7 +189,8 @@ export const DETECTORS: Detector[] = [
       const states = new Map<string, Set<string>>();
       return turns.flatMap((turn) => {
         const file = turn.observation?.file;
-        if (!file) return [];
+        // A refused or no-op edit leaves the file as it was: nothing went back.
+        if (!file || file.before === file.after) return [];
         const seen = states.get(file.path) ?? new Set<string>();
         const back = seen.has(file.after);
         if (file.before) seen.add(file.before);
@@ -299,6 +302,17 @@ function failingTests(turn: Turn): number | undefined {
  * (informative negatives, environment and infrastructure errors are not the model's failures; a reproduction
  * script that raises is what the model set out to see).
  */
+/**
+ * A refused edit retried on the same file and refused for a different reason: the model is working through a
+ * checker's feedback (a syntax or lint check answering each attempt), not flailing. The same refusal again is
+ * repeated-error's business.
+ */
+function revisedRetry(turn: Turn, previous: Turn): boolean {
+  const path = (t: Turn) =>
+    t.action && (t.action.tool === "edit" || t.action.tool === "create_file") ? t.action.path : undefined;
+  return path(turn) !== undefined && path(turn) === path(previous) && turn.resultShape !== previous.resultShape;
+}
+
 function failedStep(turn: Turn): boolean {
   return !!turn.invalid || (turn.step?.kind === "model" && !turn.observation?.tests && !ranCode(turn));
 }
