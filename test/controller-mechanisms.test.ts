@@ -65,6 +65,7 @@ describe("step classification", () => {
     [{ tool: "run", command: "make", text: "write error: No space left on device", isError: true }, "environment"],
     [{ tool: "run", command: "./slow", text: "timed out after 600 s", isError: true }, "infrastructure"],
     [{ tool: "read_file", text: "a.py\n1 code", isError: false }, "ok"],
+    [{ tool: "search", text: "a.py:3: x = 1\n\nb.py:9: x = 2\n", isError: false }, "ok"],
   ] as const)("%j is %s", (step, kind) => {
     expect(classifyStep(step).kind).toBe(kind);
   });
@@ -131,6 +132,27 @@ describe("repeated identical edit", () => {
     const result = replay(probe(b.events), policy);
     expect(result.nudges).toContain("repeated-edit");
     expect(result.stopped).toMatchObject({ reason: "repeated-edit", evidence: [3, 4] });
+  });
+
+  it("toggling a change to see what the tests say (apply, undo, apply again) is no repeat", () => {
+    const b = run()
+      .read("settings.py")
+      .edit("settings.py", "PERMS = 0o644", "PERMS = None", "h0", "h1")
+      .sh("./runtests.py uploads", "FAIL: test_readonly_root", true)
+      .edit("settings.py", "PERMS = None", "PERMS = 0o644", "h1", "h2")
+      .edit("settings.py", "PERMS = 0o644", "PERMS = None", "h2", "h3")
+      .sh("./runtests.py uploads.test_unicode", "ERROR: test_unicode_file_name", true)
+      .edit("settings.py", "PERMS = None", "PERMS = 0o644", "h3", "h4")
+      .edit("settings.py", "PERMS = 0o644", "PERMS = None", "h4", "h5");
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).not.toContain("repeated-edit");
+    expect(result.stopped?.reason).not.toBe("repeated-edit");
+  });
+
+  it("the same no-op edit again and again is still a repeat", () => {
+    const b = run().read("a.py");
+    for (let i = 0; i < 3; i++) b.edit("a.py", "x = 1", "x = 1", "h0", "h0");
+    expect(replay(probe(b.events), policy).stopped?.reason).toBe("repeated-edit");
   });
 
   it("two different edits to one file are not a repeat", () => {

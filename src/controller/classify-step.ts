@@ -22,11 +22,13 @@ export interface Step {
 }
 
 const SEARCHING = /^\s*(?:grep|rg|git\s+grep|find|ls|locate|which|ag|fd|test\s+-[efd])\b/;
-const NO_MATCH = new RegExp(
-  String.raw`^\s*$|\bno (?:matches|match|results?|search results|files?) (?:found|for)\b|\bnot found in\b|` +
+const NO_MATCH_TEXT = new RegExp(
+  String.raw`\bno (?:matches|match|results?|search results|files?) (?:found|for)\b|\bnot found in\b|` +
     String.raw`\bfound 0\b|^Did not find any`,
   "im",
 );
+/** Nothing at all, or the search's own "no match" (a blank line between matches is no negative). */
+const noMatch = (text: string) => !text.trim() || NO_MATCH_TEXT.test(text);
 
 interface EnvRule {
   pattern: RegExp;
@@ -94,8 +96,8 @@ const INFRASTRUCTURE = /\b(?:timed out after|execution timed out|exec timeout|Ki
 /** Classifies one step's result (see StepClass). */
 export function classifyStep(step: Step): StepClass {
   const searching = step.tool === "search" || step.tool === "find_files" || SEARCHING.test(step.command ?? "");
-  if (!step.isError) return searching && NO_MATCH.test(step.text) ? { kind: "negative" } : { kind: "ok" };
-  if (searching && (NO_MATCH.test(step.text) || /No such file or directory|not found/i.test(step.text)))
+  if (!step.isError) return searching && noMatch(step.text) ? { kind: "negative" } : { kind: "ok" };
+  if (searching && (noMatch(step.text) || /No such file or directory|not found/i.test(step.text)))
     return { kind: "negative" };
   const env = environmentProblem(step.text);
   if (env) return env;

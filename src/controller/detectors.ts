@@ -251,6 +251,10 @@ export const DETECTORS: Detector[] = [
       return turns.flatMap((turn) => {
         const key = editKey(turn);
         if (!key) return [];
+        // This edit undoes an earlier one (its replacement back to its search text): applying that one again
+        // later restores it, as when a model toggles a change to see what the tests say. No loop.
+        const undone = undoneKey(turn);
+        if (undone) seen.delete(undone);
         if (seen.has(key)) return [turn.turn];
         seen.add(key);
         return [];
@@ -326,6 +330,14 @@ export function repetitive(text: string): boolean {
 }
 
 /** A successful edit as what it wrote: path, old text and new text (or the created content), normalised. */
+/** The key of the edit this one reverses: the same file, this replacement turned back into this search text. */
+function undoneKey(turn: Turn): string | undefined {
+  const a = turn.action;
+  if (!isEdit(turn) || turn.observation?.isError || a?.tool !== "edit" || !a.search.trim()) return undefined;
+  if (a.search.trim() === a.replace.trim()) return undefined; // a no-op undoes nothing
+  return `${a.path}\0${normalise(a.replace)}\0${a.search.trim()}`;
+}
+
 function editKey(turn: Turn): string | undefined {
   const a = turn.action;
   if (!isEdit(turn) || turn.observation?.isError || !a) return undefined;
