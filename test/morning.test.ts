@@ -330,6 +330,26 @@ describe("the review loop", () => {
     expect(h.github.comments.at(-1)!.body).toContain("`follow_up_limit: 3`");
   });
 
+  it("`/agent retry` on the issue while its PR is open is a follow-up; once the PR closed, a fresh run", async () => {
+    h = await startHarness({ clock: () => DAYTIME });
+    await seedNight();
+    h.github.issues.set("acme/widgets#7", { title: "add() subtracts", body: "add subtracts" });
+    await h.deliver("issue_comment", command("/agent retry\nKeep the old signature.", { issue: 7, author: "writer" }));
+    await h.settle();
+    const followUp = await h.runs.getJob(h.runJobId(7));
+    expect(followUp?.data.followUp).toMatchObject({ pr: 1012, feedback: "Keep the old signature." });
+    expect(h.github.comments.at(-1)).toMatchObject({ issue: "acme/widgets#1012" });
+    expect(h.github.comments.at(-1)!.body).toContain("follow-up 1 of");
+    await followUp!.remove();
+
+    h.github.pulls.find((p) => p.number === 1012)!.state = "closed";
+    await h.deliver("issue_comment", command("/agent retry", { issue: 7, author: "writer" }));
+    await h.settle();
+    const fresh = await h.runs.getJob(h.runJobId(7));
+    expect(fresh).toBeDefined();
+    expect(fresh!.data.followUp).toBeUndefined();
+  });
+
   it("`/agent retry` on Nightshift's PR queues a follow-up; on any other PR it does nothing", async () => {
     h = await startHarness({ clock: () => DAYTIME });
     await seedNight();

@@ -10,7 +10,12 @@ import { firstToday, issueRef, refuseOnce, requestRun, type IntakeDeps, type Iss
 import { neutraliseLine } from "../text/neutralise-output.js";
 import { upsertStatusComment } from "../github/status-comment.js";
 import { lastOutcomeText } from "../morning/last-run.js";
-import { pullRequestCommand, registerMorningHandlers, reportCommand } from "../morning/morning-handlers.js";
+import {
+  issueRetryOnOpenPr,
+  pullRequestCommand,
+  registerMorningHandlers,
+  reportCommand,
+} from "../morning/morning-handlers.js";
 import { cancelRequestedText, cancelledText, queuedText } from "./status-text.js";
 import { createLabelOnInstall } from "./install-label.js";
 
@@ -95,6 +100,8 @@ export function nightshiftApp(deps: IntakeDeps): ApplicationFunction {
           await refreshStatus(ctx, deps, key);
           return;
         case "retry": {
+          const retry = { author, body: comment.body ?? "", now: command.now };
+          if (await issueRetryOnOpenPr(ctx, deps, retry)) return; // answered on the PR
           const outcome = await requestRun(ctx, deps, { requester: author, trigger: "retry", now: command.now });
           if (outcome === "running") {
             await ctx.octokit.rest.issues.createComment({

@@ -3,6 +3,7 @@ import type { Context, Probot } from "probot";
 import { canWrite } from "../github/can-write.js";
 import { isBot } from "../github/is-bot.js";
 import { readRepoConfig, refuseOnce, requestRun, type IntakeDeps, type IssueContext } from "../intake/request-run.js";
+import { branchFor } from "../publish/push-branch.js";
 import { issueKey } from "../queue/keys.js";
 import { sanitiseInput } from "../text/sanitise-input.js";
 import { itemMarker, type ReportItem } from "./report-body.js";
@@ -126,23 +127,51 @@ export async function reportCommand(ctx: IssueContext, deps: IntakeDeps, author:
   return true;
 }
 
+/** A comment's text without its `/agent …` lines: what the reviewer asks for. */
+const reviewText = (body: string) =>
+  body
+    .split(/\r?\n/)
+    .filter((line) => !/^\s*\/agent(\s|$)/.test(line))
+    .join("\n")
+    .trim() || "(no comments: the reviewer asked for another attempt)";
+
 /** `/agent retry` (or `--now`) commented on a PR: a follow-up if it is Nightshift's PR; nothing otherwise. */
 export async function pullRequestCommand(
   ctx: Context<"issue_comment.created">,
   deps: IntakeDeps,
   o: { author: string; body: string; now: boolean },
 ): Promise<void> {
-  const text = o.body
-    .split(/\r?\n/)
-    .filter((line) => !/^\s*\/agent(\s|$)/.test(line))
-    .join("\n")
-    .trim();
   await queueFollowUp(ctx, deps, {
     pr: ctx.payload.issue.number,
     reviewer: o.author,
-    text: text || "(no comments: the reviewer asked for another attempt)",
+    text: reviewText(o.body),
     now: o.now,
   });
+}
+
+/**
+ * `/agent retry` on an issue whose Nightshift PR is still open: a follow-up on that PR (from its branch, with
+ * the comment as the review), not a fresh run that would start over and replace it. Returns false when the
+ * issue has no open Nightshift PR, so the caller queues a normal run.
+ */
+export async function issueRetryOnOpenPr(
+  ctx: Context<"issue_comment.created">,
+  deps: IntakeDeps,
+  o: { author: string; body: string; now: boolean },
+): Promise<boolean> {
+  const owner = ctx.payload.repository.owner.login;
+  const repo = ctx.payload.repository.name;
+  const { data: open } = await ctx.octokit.rest.pulls.list({
+    owner,
+    repo,
+    state: "open",
+    head: `${owner}:${branchFor(ctx.payload.issue.number)}`,
+  });
+  const pull = open.find((p) => p.head.repo?.full_name?.toLowerCase() === `${owner}/${repo}`.toLowerCase());
+  if (!pull) return false;
+  if (!(await deps.redis.hget(deps.keys.pull(`${owner}/${repo}`, pull.number), "issue"))) return false;
+  await queueFollowUp(ctx, deps, { pr: pull.number, reviewer: o.author, text: reviewText(o.body), now: o.now });
+  return true;
 }
 
 /**
