@@ -1,76 +1,29 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startCli, type CliProcess } from "./support/cli.js";
 import { requireDocker } from "./support/docker.js";
-import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";
-import { startFakeOllama, type FakeOllama, type ScriptedReply } from "./support/fake-ollama.js";
-import { TEST_COMMAND, hostFixtureRepo } from "./fixtures/patch-corpus.js";
-import { appKeyPair } from "./support/keys.js";
+import type { FakeGitHub } from "./support/fake-github.js";
+import type { FakeOllama } from "./support/fake-ollama.js";
+import { TEST_COMMAND } from "./fixtures/patch-corpus.js";
+import { act, openNightshiftStack, type NightshiftStack } from "./support/nightshift-stack.js";
 import { waitFor } from "./support/wait-for.js";
 import { deliver, issuesPayload } from "./support/webhooks.js";
 
-const MODEL = "qwen2.5-coder:7b";
-const act = (a: Record<string, unknown>): ScriptedReply => ({ content: JSON.stringify(a) });
-
+let stack: NightshiftStack;
 let github: FakeGitHub;
 let ollama: FakeOllama;
-let repo: { path: string; sha: string };
-let cli: CliProcess | undefined;
-let dataDir: string;
 
 beforeEach(async () => {
   await requireDocker();
-  const keys = appKeyPair();
-  github = await startFakeGitHub({ publicKeyPem: keys.publicKey });
-  repo = hostFixtureRepo(github, { ".github/nightshift.yml": `test: ${TEST_COMMAND}\nci: both\n` });
-  github.issues.set("acme/widgets#7", {
-    title: "add() subtracts",
-    body: "`add(2, 3)` in calc/ops.py returns -1 instead of 5.",
+  stack = await openNightshiftStack({
+    files: { ".github/nightshift.yml": `test: ${TEST_COMMAND}\nci: both\n` },
+    issues: { 7: { title: "add() subtracts", body: "`add(2, 3)` in calc/ops.py returns -1 instead of 5." } },
   });
-  ollama = await startFakeOllama([MODEL]);
-  dataDir = mkdtempSync(join(tmpdir(), "nightshift-e2e-"));
+  ({ github, ollama } = stack);
 });
 
-afterEach(async () => {
-  await cli?.stop();
-  await github.close();
-  await ollama.close();
-  rmSync(repo.path, { recursive: true, force: true });
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterEach(() => stack.close());
 
-/** `nightshift start` as a user runs it: private Redis, server, delivery worker, GPU worker. */
-async function start(extra: Record<string, string> = {}): Promise<{ webhookUrl: string; redis: Redis }> {
-  cli = startCli(["start"], {
-    APP_ID: "1",
-    PRIVATE_KEY: appKeyPair().privateKey,
-    WEBHOOK_SECRET: "s3cret",
-    GHE_HOST: github.host,
-    GHE_PROTOCOL: "http",
-    HOST: "127.0.0.1",
-    PORT: "0",
-    OLLAMA_HOST: ollama.host,
-    NIGHTSHIFT_MODEL: MODEL,
-    NIGHTSHIFT_DATA_DIR: dataDir,
-    NIGHTSHIFT_WINDOW: "00:00-24:00",
-    LOG_LEVEL: "info",
-    ...extra,
-  });
-  const started =
-    /server at (http:\S+), deliveries worker pid \d+, runs worker pid \d+, redis private \(AOF\) at (redis:\S+)/;
-  const [, serverUrl, redisUrl] = started.exec(await cli.waitFor(started, 90_000))!;
-  await cli.waitFor(/waiting for runs/, 90_000); // generous: a loaded machine starts workers slowly
-  const redis = new Redis(redisUrl!, { retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  redis.on("error", () => {});
-  return { webhookUrl: `${serverUrl}/api/github/webhooks`, redis };
-}
-
-const statusComment = () =>
-  github.comments.find((c) => c.issue === "acme/widgets#7" && c.body.startsWith("<!-- nightshift:status -->"))?.body ??
-  "";
+const start = (extra: Record<string, string> = {}) => stack.start(extra);
+const statusComment = () => stack.statusComment();
 
 describe("salvage through the run pipeline", () => {
   it(

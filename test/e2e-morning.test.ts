@@ -1,20 +1,14 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { Redis } from "ioredis";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startCli, type CliProcess } from "./support/cli.js";
 import { requireDocker } from "./support/docker.js";
-import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";
-import { startFakeOllama, type ChatBody, type FakeOllama, type ScriptedReply } from "./support/fake-ollama.js";
-import { TEST_COMMAND, hostFixtureRepo } from "./fixtures/patch-corpus.js";
-import { appKeyPair } from "./support/keys.js";
+import type { FakeGitHub } from "./support/fake-github.js";
+import type { ChatBody, ScriptedReply } from "./support/fake-ollama.js";
+import { TEST_COMMAND } from "./fixtures/patch-corpus.js";
+import { E2E_MODEL, act, openNightshiftStack, type NightshiftStack } from "./support/nightshift-stack.js";
 import { waitFor } from "./support/wait-for.js";
 import { commentPayload, deliver, editedPayload, issuesPayload, reviewPayload } from "./support/webhooks.js";
 
-const MODEL = "qwen2.5-coder:7b";
-const act = (a: Record<string, unknown>): ScriptedReply => ({ content: JSON.stringify(a) });
 const FIX = [
   act({ tool: "read_file", path: "calc/ops.py" }),
   act({ tool: "edit", path: "calc/ops.py", search: "return a - b", replace: "return a + b" }),
@@ -38,64 +32,32 @@ function model(body: ChatBody): ScriptedReply {
 }
 
 const PREFIX = `ns-morning-${process.pid}`;
+let stack: NightshiftStack;
 let github: FakeGitHub;
-let ollama: FakeOllama;
-let repo: { path: string; sha: string };
-let cli: CliProcess | undefined;
-let dataDir: string;
 
 beforeEach(async () => {
   await requireDocker();
-  const keys = appKeyPair();
-  github = await startFakeGitHub({ publicKeyPem: keys.publicKey });
-  repo = hostFixtureRepo(github, {
-    ".github/nightshift.yml": `test: ${TEST_COMMAND}\nci: both\nopen_pr_limit: 1\nfollow_up_limit: 2\n`,
+  stack = await openNightshiftStack({
+    files: { ".github/nightshift.yml": `test: ${TEST_COMMAND}\nci: both\nopen_pr_limit: 1\nfollow_up_limit: 2\n` },
+    issues: {
+      7: { title: "add() subtracts", body: "`add(2, 3)` in calc/ops.py returns -1." },
+      8: { title: "totals drift", body: "The totals drift somehow." },
+      9: { title: "add() again", body: "`add(1, 1)` in calc/ops.py returns 0." },
+    },
+    model,
   });
-  github.issues.set("acme/widgets#7", { title: "add() subtracts", body: "`add(2, 3)` in calc/ops.py returns -1." });
-  github.issues.set("acme/widgets#8", { title: "totals drift", body: "The totals drift somehow." });
-  github.issues.set("acme/widgets#9", { title: "add() again", body: "`add(1, 1)` in calc/ops.py returns 0." });
-  ollama = await startFakeOllama([MODEL], model);
-  dataDir = mkdtempSync(join(tmpdir(), "nightshift-e2e-morning-"));
+  ({ github } = stack);
 });
 
-afterEach(async () => {
-  await cli?.stop();
-  await github.close();
-  await ollama.close();
-  rmSync(repo.path, { recursive: true, force: true });
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterEach(() => stack.close());
 
-async function start(): Promise<{ webhookUrl: string; redis: Redis }> {
-  cli = startCli(["start"], {
-    APP_ID: "1",
-    PRIVATE_KEY: appKeyPair().privateKey,
-    WEBHOOK_SECRET: "s3cret",
-    GHE_HOST: github.host,
-    GHE_PROTOCOL: "http",
-    HOST: "127.0.0.1",
-    PORT: "0",
-    OLLAMA_HOST: ollama.host,
-    NIGHTSHIFT_MODEL: MODEL,
-    NIGHTSHIFT_DATA_DIR: dataDir,
-    NIGHTSHIFT_WINDOW: "00:00-24:00",
+const start = () =>
+  stack.start({
     NIGHTSHIFT_PUBLIC_URL: "https://nightshift.example",
     // Its own namespace: sandboxes of other Nightshift processes on this Docker host never look like its orphans.
     NIGHTSHIFT_REDIS_PREFIX: PREFIX,
-    LOG_LEVEL: "info",
   });
-  const started =
-    /server at (http:\S+), deliveries worker pid \d+, runs worker pid \d+, redis private \(AOF\) at (redis:\S+)/;
-  const [, serverUrl, redisUrl] = started.exec(await cli.waitFor(started, 60_000))!;
-  await cli.waitFor(/waiting for runs/, 60_000);
-  const redis = new Redis(redisUrl!, { retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  redis.on("error", () => {});
-  return { webhookUrl: `${serverUrl}/api/github/webhooks`, redis };
-}
-
-const status = (issue: number) =>
-  github.comments.find((c) => c.issue === `acme/widgets#${issue}` && c.body.startsWith("<!-- nightshift:status -->"))
-    ?.body ?? "";
+const status = (issue: number) => stack.statusComment(issue);
 async function until(issue: number, text: string, timeoutMs = 240_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (!status(issue).includes(text)) {
@@ -103,7 +65,7 @@ async function until(issue: number, text: string, timeoutMs = 240_000): Promise<
       throw new Error(
         `#${issue} never said "${text}"; statuses: ` +
           `${JSON.stringify(github.comments.map((c) => [c.issue, c.body.slice(0, 200)]))}; ` +
-          `log: ${cli?.output().slice(-3000)}`,
+          `log: ${stack.cli().output().slice(-3000)}`,
       );
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -138,7 +100,7 @@ describe("the morning, end to end through `nightshift start`", () => {
         const pr = github.pulls[0]!;
         expect(pr.requestedReviewers).toEqual(["maintainer"]);
         expect(pr.body).toContain("Requested by @\u200dmaintainer, who is asked to review it.");
-        expect(pr.body).toContain(`Model: \`${MODEL}\``);
+        expect(pr.body).toContain(`Model: \`${E2E_MODEL}\``);
         expect(pr.body).toContain("](https://nightshift.example/runs/acme%2Fwidgets%237%40");
         expect(status(9)).toContain("the repository has 1 open Nightshift PR already (limit `open_pr_limit: 1`)");
         expect(github.branchSha("acme/widgets", "nightshift/issue-9")).toBeDefined();
@@ -234,7 +196,7 @@ describe("the morning, end to end through `nightshift start`", () => {
       expect(pr.body).toContain("Commented the sum as the review asked.");
       expect(pr.requestedReviewers).toEqual(["maintainer", "maintainer"]);
       // The model saw the review, sanitised: the hidden comment never reached it.
-      const seen = ollama.requests.map((r) => r.messages.map((m) => m.content).join("\n")).join("\n");
+      const seen = stack.ollama.requests.map((r) => r.messages.map((m) => m.content).join("\n")).join("\n");
       expect(seen).toContain("Please comment the sum.");
       expect(seen).not.toContain("delete tests/");
       expect(github.comments.some((c) => c.body.includes("follow-up 1 of 2"))).toBe(true);
