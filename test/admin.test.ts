@@ -128,6 +128,48 @@ describe("signed in", () => {
     expect(await h.runs.getJob("acme/widgets#12")).toBeDefined();
   });
 
+  it("a worker that cannot work says so on Tonight: what fails for all, details and fixes for operators", async () => {
+    const key = `${h.config.redisPrefix}:worker-preflight:gpu-box:4242`;
+    await h.redis.set(
+      key,
+      JSON.stringify({
+        host: "gpu-box",
+        at: new Date().toISOString(),
+        results: [
+          { name: "redis", ok: true, detail: "redis://127.0.0.1:6379 answers; maxmemory-policy noeviction" },
+          {
+            name: "ollama",
+            ok: false,
+            detail: "the model qwen2.5-coder:7b is not pulled <img src=x onerror=alert(1)>",
+            fix: "ollama pull qwen2.5-coder:7b",
+          },
+        ],
+      }),
+      "EX",
+      60,
+    );
+    try {
+      const auth = { authorization: `Bearer ${TOKEN}` };
+      const api = (await (await fetch(`${base}/api/tonight`, { headers: auth })).json()) as {
+        preflights: { worker: string; checks: { name: string; ok: boolean }[] }[];
+      };
+      expect(api.preflights.find((p) => p.worker === "gpu-box:4242")?.checks).toEqual([
+        expect.objectContaining({ name: "redis", ok: true }),
+        expect.objectContaining({ name: "ollama", ok: false }),
+      ]);
+      const operator = await (await fetch(`${base}/`, { headers: auth })).text();
+      expect(operator).toContain("cannot work: ollama");
+      expect(operator).toContain("fix: ollama pull qwen2.5-coder:7b");
+      expect(operator).not.toContain("<img src=x");
+      const { cookie } = await signIn(base, "reader");
+      const reader = await (await fetch(`${base}/`, { headers: { cookie } })).text();
+      expect(reader).toContain("cannot work: ollama");
+      expect(reader).not.toContain("ollama pull");
+    } finally {
+      await h.redis.del(key);
+    }
+  });
+
   it("a stranger (no access on GitHub) sees none of the repository's runs and cannot act", async () => {
     const runId = await seedRun(h.redis, h.keys, { issue: 21, title: "Strangers must not see" });
     await queueRun(22, "Queued secret");

@@ -42,9 +42,46 @@ export interface Tonight {
   queued: QueuedRun[];
   running: RunningRun[];
   workers: WorkerBeat[];
+  preflights: WorkerPreflight[];
+}
+
+/** A GPU worker's last start-up check (src/cli/worker-preflight.ts writes it; kept a day). */
+export interface WorkerPreflight {
+  worker: string;
+  at: string;
+  checks: { name: string; ok: boolean; detail: string; fix?: string }[];
 }
 
 const QUEUE_LIMIT = 500;
+
+/** Every worker's last preflight record, newest first; a record that does not parse is skipped. */
+async function readPreflights(redis: Redis, prefix: string): Promise<WorkerPreflight[]> {
+  const keys: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, found] = await redis.scan(cursor, "MATCH", `${prefix}:worker-preflight:*`, "COUNT", 100);
+    keys.push(...found);
+    cursor = next;
+  } while (cursor !== "0" && keys.length < 200);
+  const values = keys.length ? await redis.mget(...keys) : [];
+  const records: WorkerPreflight[] = [];
+  keys.forEach((key, i) => {
+    try {
+      const value = JSON.parse(values[i] ?? "null") as { at?: unknown; results?: unknown };
+      if (typeof value?.at !== "string" || !Array.isArray(value.results)) return;
+      const checks = (value.results as Record<string, unknown>[]).map((r) => ({
+        name: typeof r.name === "string" ? r.name : "?",
+        ok: r.ok === true,
+        detail: typeof r.detail === "string" ? r.detail : "",
+        ...(typeof r.fix === "string" ? { fix: r.fix } : {}),
+      }));
+      records.push({ worker: key.slice(`${prefix}:worker-preflight:`.length), at: value.at, checks });
+    } catch {
+      // not ours to show
+    }
+  });
+  return records.sort((a, b) => b.at.localeCompare(a.at));
+}
 
 export async function readTonight(
   deps: { redis: Redis; keys: RedisKeys; runs: RunQueue; config: EnvConfig },
@@ -52,10 +89,11 @@ export async function readTonight(
   now = new Date(),
 ): Promise<Tonight> {
   const { redis, runs, config } = deps;
-  const [jobs, paused, workers] = await Promise.all([
+  const [jobs, paused, workers, preflights] = await Promise.all([
     runs.getJobs(["active", "waiting", "prioritized", "delayed"], 0, QUEUE_LIMIT),
     runs.isPaused(),
     readWorkerBeats(redis, config.redisPrefix, now.getTime()),
+    readPreflights(redis, config.redisPrefix),
   ]);
   const queued: QueuedRun[] = [];
   const running: RunningRun[] = [];
@@ -89,6 +127,7 @@ export async function readTonight(
     queued,
     running,
     workers,
+    preflights,
   };
 }
 

@@ -156,6 +156,50 @@ export function tonightMain(tonight: Tonight, viewer: Viewer) {
               )}
             </tbody>
           </table>`
+    }
+    ${preflightSection(tonight, viewer)}`;
+}
+
+/** Each worker's start-up check: ready, or what it cannot work without (details and fixes for operators). */
+function preflightSection(tonight: Tonight, viewer: Viewer) {
+  return html`<h2>Worker preflight (${tonight.preflights.length})</h2>
+    ${
+      tonight.preflights.length === 0
+        ? html`<p class="muted">No worker has recorded a start-up check in the last day.</p>`
+        : html`<table id="preflight">
+            <thead>
+              <tr>
+                <th>Worker</th>
+                <th>Checked</th>
+                <th>State</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${tonight.preflights.map((p) => {
+                const failing = p.checks.filter((c) => !c.ok);
+                return html`<tr>
+                  <td>${p.worker}</td>
+                  <td><span data-since="${p.at}">—</span> ago</td>
+                  <td>
+                    ${
+                      failing.length === 0
+                        ? html`<span class="pill good">ready</span>`
+                        : html`<span class="pill stopped">cannot work: ${failing.map((c) => c.name).join(", ")}</span>`
+                    }
+                    ${
+                      viewer.operator && failing.length > 0
+                        ? html`<ul class="checks">
+                            ${failing.map(
+                              (c) => html`<li>${c.name}: ${c.detail}${c.fix ? html` — fix: ${c.fix}` : ""}</li>`,
+                            )}
+                          </ul>`
+                        : ""
+                    }
+                  </td>
+                </tr>`;
+              })}
+            </tbody>
+          </table>`
     }`;
 }
 
