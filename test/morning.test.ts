@@ -142,7 +142,7 @@ describe("status comment from the run record", () => {
 });
 
 describe("the morning report", () => {
-  it("`/agent report` writes one report issue with every section; a second report edits the same issue", async () => {
+  it("`/agent report` writes one report issue with every section; a second report edits (and reopens) it", async () => {
     h = await startHarness({ clock: () => DAYTIME });
     await seedNight();
     await h.deliver("issue_comment", command("/agent report", { author: "maintainer" }));
@@ -177,11 +177,13 @@ describe("the morning report", () => {
     expect(body).not.toMatch(/@everyone|fixes #1|<img/);
     expect(h.github.reactions.some((r) => r.content === "+1")).toBe(true);
 
+    issue.state = "closed"; // someone closed the report
     await seedRun(12, "a second night", new Date(DAYTIME.getTime() - 60_000), { outcome: "no-change" });
     await h.deliver("issue_comment", command("/agent report", { author: "maintainer", issue: 12 }));
     await h.settle();
     expect(reports()).toHaveLength(1);
     expect(reports()[0]![0]).toBe(key);
+    expect(reports()[0]![1].state).toBe("open");
     expect(reports()[0]![1].body).toContain("- [ ] retry #12 tonight");
     const edits = h.github.requests.filter(
       (r) => r.method === "PATCH" && r.path.endsWith(`/issues/${key.split("#")[1]}`),

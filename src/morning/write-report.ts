@@ -88,7 +88,8 @@ async function upsertReportIssue(
   const number = known ?? (await findReportIssue(octokit, owner, repo));
   if (number) {
     try {
-      await octokit.rest.issues.update({ owner, repo, issue_number: number, body });
+      // Reopened if someone closed it: the report is one open issue; `report: false` is how to stop it.
+      await octokit.rest.issues.update({ owner, repo, issue_number: number, body, state: "open" });
       return number;
     } catch (error) {
       const status = (error as { status?: number }).status;
