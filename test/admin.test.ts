@@ -300,7 +300,7 @@ describe("scripts and metrics", () => {
     expect(metrics).toMatch(/nightshift_stage_duration_seconds_count\{stage="agent"\} [1-9]/);
   });
 
-  it("retention: runs older than NIGHTSHIFT_RETENTION_DAYS go with their events; newer ones stay", async () => {
+  it("retention: runs past NIGHTSHIFT_RETENTION_DAYS go with their events and issue lists; newer stay", async () => {
     const now = Date.now();
     const old = await seedRun(h.redis, h.keys, {
       issue: 61,
@@ -311,7 +311,9 @@ describe("scripts and metrics", () => {
     expect(await sweepHistory(h.redis, h.keys, 90, now)).toBeGreaterThanOrEqual(1);
     expect(await h.redis.exists(h.keys.run(old), h.keys.runEvents(old))).toBe(0);
     expect(await h.redis.zscore(h.keys.runIndex, old)).toBeNull();
+    expect(await h.redis.zscore(h.keys.issueRuns(old.split("@")[0]!), old)).toBeNull();
     expect(await h.redis.exists(h.keys.run(recent))).toBe(1);
+    expect(await h.redis.zscore(h.keys.issueRuns(recent.split("@")[0]!), recent)).not.toBeNull();
   });
 });
 

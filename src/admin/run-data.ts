@@ -277,7 +277,11 @@ export async function sweepHistory(redis: Redis, keys: RedisKeys, retentionDays:
   const old = await redis.zrangebyscore(keys.runIndex, "-inf", cutoff, "LIMIT", 0, 5_000);
   if (old.length === 0) return 0;
   const pipeline = redis.pipeline();
-  for (const id of old) pipeline.del(keys.run(id), keys.runEvents(id)).zrem(keys.runIndex, id);
+  for (const id of old)
+    pipeline
+      .del(keys.run(id), keys.runEvents(id))
+      .zrem(keys.runIndex, id)
+      .zrem(keys.issueRuns(id.split("@")[0]!), id); // the issue's run list (`/agent status`); empty lists vanish
   await pipeline.exec();
   return old.length;
 }
