@@ -3,6 +3,7 @@ import { sweepHistory } from "../src/admin/run-data.js";
 import { ConfigError, loadEnvConfig } from "../src/config/env.js";
 import { parseRepoConfig } from "../src/config/repo-config.js";
 import { enqueueRun } from "../src/queue/run-queue.js";
+import { workerKeys } from "../src/queue/worker-heartbeat.js";
 import { seedRun, signIn } from "./support/admin-client.js";
 import { startHarness, type Harness } from "./support/harness.js";
 
@@ -129,12 +130,10 @@ describe("signed in", () => {
   });
 
   it("a worker that cannot work says so on Tonight: what fails for all, details and fixes for operators", async () => {
-    const key = `${h.config.redisPrefix}:worker-preflight:gpu-box:4242`;
-    await h.redis.set(
-      key,
+    const key = workerKeys(h.config.redisPrefix).preflights;
+    const record = (at: Date) =>
       JSON.stringify({
-        host: "gpu-box",
-        at: new Date().toISOString(),
+        at: at.toISOString(),
         results: [
           { name: "redis", ok: true, detail: "redis://127.0.0.1:6379 answers; maxmemory-policy noeviction" },
           {
@@ -144,19 +143,23 @@ describe("signed in", () => {
             fix: "ollama pull qwen2.5-coder:7b",
           },
         ],
-      }),
-      "EX",
-      60,
-    );
+      });
+    await h.redis.hset(key, {
+      "gpu-box:4242": record(new Date()),
+      "old-box:1": record(new Date(Date.now() - 25 * 3600_000)),
+      "broken-box:2": "{not json",
+    });
     try {
       const auth = { authorization: `Bearer ${TOKEN}` };
       const api = (await (await fetch(`${base}/api/tonight`, { headers: auth })).json()) as {
         preflights: { worker: string; checks: { name: string; ok: boolean }[] }[];
       };
-      expect(api.preflights.find((p) => p.worker === "gpu-box:4242")?.checks).toEqual([
+      expect(api.preflights.map((p) => p.worker)).toEqual(["gpu-box:4242"]);
+      expect(api.preflights[0]!.checks).toEqual([
         expect.objectContaining({ name: "redis", ok: true }),
         expect.objectContaining({ name: "ollama", ok: false }),
       ]);
+      expect(await h.redis.hkeys(key)).toEqual(["gpu-box:4242"]); // a day old or unreadable: dropped
       const operator = await (await fetch(`${base}/`, { headers: auth })).text();
       expect(operator).toContain("cannot work: ollama");
       expect(operator).toContain("fix: ollama pull qwen2.5-coder:7b");

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadEnvConfig } from "../src/config/env.js";
-import { runPreflight } from "../src/cli/worker-preflight.js";
+import { preflightField, runPreflight } from "../src/cli/worker-preflight.js";
+import { workerKeys } from "../src/queue/worker-heartbeat.js";
 import { startCli, runCli, type CliProcess } from "./support/cli.js";
 import { requireDocker, SANDBOX_IMAGE } from "./support/docker.js";
 import { startFakeOllama } from "./support/fake-ollama.js";
@@ -104,13 +105,13 @@ describe("worker preflight at start", () => {
       workerEnv(ollama.host, { NIGHTSHIFT_SANDBOX_IMAGES_ALLOWED: `${SANDBOX_IMAGE}, nightshift-no-such:1` }),
     );
     const lines: string[] = [];
-    const key = `preflight${process.pid}:worker-preflight:test`;
+    const prefix = `preflight${process.pid}`;
     const result = await runPreflight(config, {
       mode: "wait",
       retrySeconds: 0,
       out: (l) => lines.push(l),
       deps: { docker },
-      statusKey: key,
+      statusPrefix: prefix,
     });
     expect(result).toEqual({ ready: false, failing: ["images"] });
     expect(lines).toContain(
@@ -120,7 +121,10 @@ describe("worker preflight at start", () => {
     );
     const redis = new Redis(REDIS_URL);
     cleanups.push(async () => redis.disconnect());
-    const stored = JSON.parse((await redis.get(key)) ?? "{}") as { results: { name: string; ok: boolean }[] };
+    const key = workerKeys(prefix).preflights;
+    const stored = JSON.parse((await redis.hget(key, preflightField())) ?? "{}") as {
+      results: { name: string; ok: boolean }[];
+    };
     await redis.del(key);
     expect(stored.results.find((r) => r.name === "images")).toMatchObject({ ok: false });
     expect(stored.results.find((r) => r.name === "ollama")).toMatchObject({ ok: true });

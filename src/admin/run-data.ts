@@ -5,7 +5,7 @@ import { isInsideWindow } from "../config/window.js";
 import type { RedisKeys } from "../queue/keys.js";
 import type { RunJob } from "../queue/run-job.js";
 import { queuePosition, type RunQueue } from "../queue/run-queue.js";
-import { readWorkerBeats, type WorkerBeat } from "../queue/worker-heartbeat.js";
+import { readWorkerBeats, workerKeys, type WorkerBeat } from "../queue/worker-heartbeat.js";
 
 /** A run record as stored: a hash of strings. Other stages add fields; pages show the ones they do not know too. */
 export type RunFields = Record<string, string>;
@@ -54,32 +54,28 @@ export interface WorkerPreflight {
 
 const QUEUE_LIMIT = 500;
 
-/** Every worker's last preflight record, newest first; a record that does not parse is skipped. */
-async function readPreflights(redis: Redis, prefix: string): Promise<WorkerPreflight[]> {
-  const keys: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, found] = await redis.scan(cursor, "MATCH", `${prefix}:worker-preflight:*`, "COUNT", 100);
-    keys.push(...found);
-    cursor = next;
-  } while (cursor !== "0" && keys.length < 200);
-  const values = keys.length ? await redis.mget(...keys) : [];
+const PREFLIGHT_KEPT_MS = 24 * 3600_000;
+
+/** Every worker's last preflight, newest first; records older than a day or that do not parse are dropped. */
+async function readPreflights(redis: Redis, prefix: string, now: number): Promise<WorkerPreflight[]> {
+  const key = workerKeys(prefix).preflights;
   const records: WorkerPreflight[] = [];
-  keys.forEach((key, i) => {
+  for (const [worker, text] of Object.entries(await redis.hgetall(key))) {
     try {
-      const value = JSON.parse(values[i] ?? "null") as { at?: unknown; results?: unknown };
-      if (typeof value?.at !== "string" || !Array.isArray(value.results)) return;
+      const value = JSON.parse(text) as { at?: unknown; results?: unknown };
+      if (typeof value.at !== "string" || !Array.isArray(value.results)) throw new Error("not a preflight record");
+      if (now - Date.parse(value.at) > PREFLIGHT_KEPT_MS) throw new Error("stale");
       const checks = (value.results as Record<string, unknown>[]).map((r) => ({
         name: typeof r.name === "string" ? r.name : "?",
         ok: r.ok === true,
         detail: typeof r.detail === "string" ? r.detail : "",
         ...(typeof r.fix === "string" ? { fix: r.fix } : {}),
       }));
-      records.push({ worker: key.slice(`${prefix}:worker-preflight:`.length), at: value.at, checks });
+      records.push({ worker, at: value.at, checks });
     } catch {
-      // not ours to show
+      await redis.hdel(key, worker);
     }
-  });
+  }
   return records.sort((a, b) => b.at.localeCompare(a.at));
 }
 
@@ -93,7 +89,7 @@ export async function readTonight(
     runs.getJobs(["active", "waiting", "prioritized", "delayed"], 0, QUEUE_LIMIT),
     runs.isPaused(),
     readWorkerBeats(redis, config.redisPrefix, now.getTime()),
-    readPreflights(redis, config.redisPrefix),
+    readPreflights(redis, config.redisPrefix, now.getTime()),
   ]);
   const queued: QueuedRun[] = [];
   const running: RunningRun[] = [];

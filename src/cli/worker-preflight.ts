@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import Docker from "dockerode";
 import { Redis } from "ioredis";
 import { ConfigError, type EnvConfig } from "../config/env.js";
+import { workerKeys } from "../queue/worker-heartbeat.js";
 import type { Check, CheckInput, CheckResult, DoctorDeps } from "./doctor-check.js";
 import { formatCheck, runChecks } from "./doctor.js";
 import { checkDocker } from "./doctor-docker.js";
@@ -59,8 +60,8 @@ export interface PreflightOptions {
   out: (line: string) => void;
   deps?: DoctorDeps;
   signal?: AbortSignal;
-  /** Where the last result is stored for the admin view (Redis key), when Redis answers. */
-  statusKey?: string;
+  /** The Redis prefix under which the last result is kept for the admin view, when Redis answers. */
+  statusPrefix?: string;
 }
 
 /** NIGHTSHIFT_PREFLIGHT (wait|warn) and NIGHTSHIFT_PREFLIGHT_RETRY_S (0 to 3600; 0 exits instead of waiting). */
@@ -92,7 +93,7 @@ export async function runPreflight(
     const changed = lines.join("\n") !== previous;
     previous = lines.join("\n");
     if (changed) lines.forEach((line) => options.out(line));
-    await recordStatus(config, options.statusKey, results);
+    await recordStatus(config, options.statusPrefix, results);
     if (failing.length === 0) {
       options.out("nightshift worker: preflight passed; ready for runs");
       return { ready: true, failing: [] };
@@ -117,14 +118,15 @@ export async function runPreflight(
   }
 }
 
-/** The admin view's record of this worker's last preflight (expires after a day). Best effort. */
-async function recordStatus(config: EnvConfig, key: string | undefined, results: CheckResult[]): Promise<void> {
-  if (!key || !config.redisUrl || results.find((r) => r.name === "redis")?.ok !== true) return;
+/** The admin view's record of this worker's last preflight (the Tonight page drops it after a day). Best effort. */
+async function recordStatus(config: EnvConfig, prefix: string | undefined, results: CheckResult[]): Promise<void> {
+  if (prefix === undefined || !config.redisUrl || results.find((r) => r.name === "redis")?.ok !== true) return;
   const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   redis.on("error", () => {});
   try {
     await redis.connect();
-    await redis.set(key, JSON.stringify({ host: hostname(), at: new Date().toISOString(), results }), "EX", 86_400);
+    const record = JSON.stringify({ at: new Date().toISOString(), results });
+    await redis.hset(workerKeys(prefix).preflights, preflightField(), record);
   } catch {
     // The worker's own lines already say what is wrong.
   } finally {
@@ -141,7 +143,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   });
 }
 
-/** The Redis key of a worker's preflight status. */
-export function preflightKey(prefix: string): string {
-  return `${prefix}:worker-preflight:${hostname()}:${process.pid}`;
+/** This worker's field in the preflight hash: machine and process. */
+export function preflightField(): string {
+  return `${hostname()}:${process.pid}`;
 }

@@ -11,7 +11,7 @@ import { createRunPipeline } from "../run/run-pipeline.js";
 import { startStageWorkers } from "../run/stage-workers.js";
 import { startRunWorker } from "../run/run-worker.js";
 import { onShutdown } from "./on-shutdown.js";
-import { PreflightError, preflightKey, preflightSettings, runPreflight } from "./worker-preflight.js";
+import { PreflightError, preflightSettings, runPreflight } from "./worker-preflight.js";
 
 export type WorkerKind = "runs" | "deliveries";
 
@@ -63,7 +63,7 @@ async function preflight(config: EnvConfig, env: NodeJS.ProcessEnv, docker: Dock
       out: (line) => process.stdout.write(`${line}\n`),
       deps: { env, docker },
       signal: stop.signal,
-      statusKey: preflightKey(config.redisPrefix),
+      statusPrefix: config.redisPrefix,
     });
     if (stop.signal.aborted) process.exit(0);
     if (!ready) throw new PreflightError(failing.join(", "));

@@ -16,6 +16,8 @@ export interface WorkerBeat {
 export const workerKeys = (prefix: string) => ({
   beats: `${prefix}:workers`,
   drain: (name: string) => `${prefix}:workers:drain:${name}`,
+  /** Each worker's last start-up preflight (field: machine:pid), read by the admin Tonight page. */
+  preflights: `${prefix}:workers:preflight`,
 });
 
 /** A worker that has not beaten for this long is shown as gone and dropped from the list. */
