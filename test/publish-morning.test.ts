@@ -1,24 +1,13 @@
-import type { Redis } from "ioredis";
-import { pino } from "pino";
-import { Probot, type ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { installationToken } from "../src/github/installation-token.js";
 import { parseCodeowners } from "../src/publish/codeowners.js";
 import { publish, type PublishInput } from "../src/publish/publish.js";
-import { redisKeys } from "../src/queue/keys.js";
 import type { VerifyReport } from "../src/verify/verify.js";
-import { PATCH_CASES, TEST_COMMAND, hostFixtureRepo, patchFor } from "./fixtures/patch-corpus.js";
-import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";
-import { appKeyPair } from "./support/keys.js";
-import { connectTestRedis, deletePrefix, uniquePrefix } from "./support/redis.js";
-import { UnthrottledOctokit } from "./support/unthrottled-octokit.js";
+import { PATCH_CASES, patchFor } from "./fixtures/patch-corpus.js";
+import type { FakeGitHub } from "./support/fake-github.js";
+import { openPublishFixture, type PublishFixture } from "./support/publish-fixture.js";
 
 let github: FakeGitHub;
-let redis: Redis;
-let prefix: string;
 let repo: { path: string; sha: string };
-let octokit: ProbotOctokit;
-let token: string;
 
 const verification: VerifyReport = {
   verdict: "accepted",
@@ -29,54 +18,23 @@ const verification: VerifyReport = {
   durationMs: 2000,
 };
 
+let fixture: PublishFixture;
+
 beforeEach(async () => {
-  const keys = appKeyPair();
-  github = await startFakeGitHub({ publicKeyPem: keys.publicKey });
-  repo = hostFixtureRepo(github);
+  fixture = await openPublishFixture();
+  ({ github, repo } = fixture);
   github.repos.get("acme/widgets")!.roles.alice = "write";
-  redis = await connectTestRedis();
-  prefix = uniquePrefix();
-  const probot = new Probot({
-    appId: 1,
-    privateKey: keys.privateKey,
-    baseUrl: github.baseUrl,
-    Octokit: UnthrottledOctokit,
-    log: pino({ level: "silent" }),
-  });
-  octokit = await probot.auth(42);
-  token = await installationToken(probot, 42);
 });
 
-afterEach(async () => {
-  await github.close();
-  await deletePrefix(redis, prefix);
-  redis.disconnect();
-});
+afterEach(() => fixture.close());
 
 function input(overrides: Partial<PublishInput> = {}): PublishInput {
   return {
-    octokit,
-    redis,
-    keys: redisKeys(prefix),
-    owner: "acme",
-    repo: "widgets",
-    issue: 7,
-    issueTitle: "add() subtracts",
+    ...fixture.base(),
     requester: "alice",
-    defaultBranch: "main",
-    baseSha: repo.sha,
-    cloneUrl: `http://${github.host}/acme/widgets.git`,
-    token,
-    patch: patchFor(
-      repo,
-      PATCH_CASES.find((c) => c.name === "fix-add")!,
-    ),
-    testCommand: TEST_COMMAND,
     verification,
     run: { summary: "add() adds now.", turns: 6, tokens: 41_000, durationMs: 540_000, stopReason: "finished" },
     ci: "local",
-    ciTimeoutMs: 5_000,
-    pollMs: 50,
     about: {
       model: "qwen2.5-coder:7b",
       runId: "acme/widgets#7@1",

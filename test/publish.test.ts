@@ -2,26 +2,15 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Redis } from "ioredis";
-import { pino } from "pino";
-import { Probot, type ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { installationToken } from "../src/github/installation-token.js";
-import { redisKeys } from "../src/queue/keys.js";
 import { publish, type PublishInput } from "../src/publish/publish.js";
 import { redactSecrets } from "../src/publish/secrets.js";
 import type { VerifyReport } from "../src/verify/verify.js";
-import { PATCH_CASES, TEST_COMMAND, hostFixtureRepo, patchFor } from "./fixtures/patch-corpus.js";
-import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";
-import { appKeyPair } from "./support/keys.js";
-import { connectTestRedis, deletePrefix, uniquePrefix } from "./support/redis.js";
-import { UnthrottledOctokit } from "./support/unthrottled-octokit.js";
+import { TEST_COMMAND } from "./fixtures/patch-corpus.js";
+import type { FakeGitHub } from "./support/fake-github.js";
+import { openPublishFixture, type PublishFixture } from "./support/publish-fixture.js";
 
 let github: FakeGitHub;
-let redis: Redis;
-let prefix: string;
-let repo: { path: string; sha: string };
-let octokit: ProbotOctokit;
 let token: string;
 
 const verification: VerifyReport = {
@@ -36,49 +25,19 @@ const verification: VerifyReport = {
   durationMs: 2000,
 };
 
+let fixture: PublishFixture;
+
 beforeEach(async () => {
-  const keys = appKeyPair();
-  github = await startFakeGitHub({ publicKeyPem: keys.publicKey });
-  repo = hostFixtureRepo(github);
-  redis = await connectTestRedis();
-  prefix = uniquePrefix();
-  const probot = new Probot({
-    appId: 1,
-    privateKey: keys.privateKey,
-    baseUrl: github.baseUrl,
-    Octokit: UnthrottledOctokit,
-    log: pino({ level: "silent" }),
-  });
-  octokit = await probot.auth(42);
-  token = await installationToken(probot, 42);
+  fixture = await openPublishFixture();
+  ({ github, token } = fixture);
 });
 
-afterEach(async () => {
-  await github.close();
-  await deletePrefix(redis, prefix);
-  redis.disconnect();
-  rmSync(repo.path, { recursive: true, force: true });
-});
+afterEach(() => fixture.close());
 
 function input(overrides: Partial<PublishInput> = {}): PublishInput {
   return {
-    octokit,
-    redis,
-    keys: redisKeys(prefix),
-    owner: "acme",
-    repo: "widgets",
-    issue: 7,
-    issueTitle: "add() subtracts",
+    ...fixture.base(),
     requester: "maintainer",
-    defaultBranch: "main",
-    baseSha: repo.sha,
-    cloneUrl: `http://${github.host}/acme/widgets.git`,
-    token,
-    patch: patchFor(
-      repo,
-      PATCH_CASES.find((c) => c.name === "fix-add")!,
-    ),
-    testCommand: TEST_COMMAND,
     verification,
     run: {
       summary: "add() subtracted; it adds now.",
@@ -88,8 +47,6 @@ function input(overrides: Partial<PublishInput> = {}): PublishInput {
       stopReason: "finished",
     },
     ci: "both",
-    ciTimeoutMs: 5_000,
-    pollMs: 50,
     ...overrides,
   };
 }
