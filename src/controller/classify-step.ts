@@ -34,7 +34,7 @@ interface EnvRule {
   pattern: RegExp;
   missing: (m: RegExpMatchArray) => string;
   fix: string;
-  /** When the match is the model's doing after all. */
+  /** When the match is the model's doing after all (give the pattern the `g` flag so later matches are tried). */
   unless?: (m: RegExpMatchArray) => boolean;
 }
 
@@ -58,7 +58,7 @@ const ENV_RULES: EnvRule[] = [
     fix: "install a JDK in the sandbox `image` and set JAVA_HOME",
   },
   {
-    pattern: /(?:^|\n|: )(?:bash: |sh: (?:\d+: )?)?(?:line \d+: )?([\w.+-]+): (?:command )?not found\b/,
+    pattern: /(?:^|\n|: )(?:bash: |sh: (?:\d+: )?)?(?:line \d+: )?([\w.+-]+): (?:command )?not found\b/g,
     missing: (m) => `the command \`${m[1]}\``,
     fix: SETUP,
     unless: (m) => AGENT_COMMANDS.has(m[1]!),
@@ -108,8 +108,10 @@ export function classifyStep(step: Step): StepClass {
 /** The first environment problem a text shows, if any. */
 export function environmentProblem(text: string): Extract<StepClass, { kind: "environment" }> | undefined {
   for (const rule of ENV_RULES) {
-    const all = text.matchAll(new RegExp(rule.pattern.source, `${rule.pattern.flags}g`));
-    const m = [...all].find((match) => !rule.unless?.(match));
+    // A global pattern (a rule with `unless`) is tried at every match: the first that is not excused counts.
+    const m = rule.pattern.global
+      ? [...text.matchAll(rule.pattern)].find((match) => !rule.unless?.(match))
+      : text.match(rule.pattern);
     if (m) return { kind: "environment", missing: rule.missing(m), fix: rule.fix };
   }
   return undefined;
