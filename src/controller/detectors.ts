@@ -335,13 +335,17 @@ function undoneKey(turn: Turn): string | undefined {
   const a = turn.action;
   if (!isEdit(turn) || turn.observation?.isError || a?.tool !== "edit" || !a.search.trim()) return undefined;
   if (a.search.trim() === a.replace.trim()) return undefined; // a no-op undoes nothing
-  return `${a.path}\0${normalise(a.replace)}\0${a.search.trim()}`;
+  return replacementKey(a.path, a.replace, a.search);
 }
+
+/** One text replaced by another in a file, as the repeated-edit detector compares them. */
+const replacementKey = (path: string, search: string, replace: string) =>
+  `${path}\0${normalise(search)}\0${replace.trim()}`;
 
 function editKey(turn: Turn): string | undefined {
   const a = turn.action;
   if (!isEdit(turn) || turn.observation?.isError || !a) return undefined;
-  if (a.tool === "edit" && a.replace.trim()) return `${a.path}\0${normalise(a.search)}\0${a.replace.trim()}`;
+  if (a.tool === "edit" && a.replace.trim()) return replacementKey(a.path, a.search, a.replace);
   if (a.tool === "create_file" && a.content.trim()) return `${a.path}\0${a.content.trim()}`;
   return undefined;
 }
