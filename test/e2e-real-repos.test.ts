@@ -1,14 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startCli, type CliProcess } from "./support/cli.js";
 import { requireDocker, requireToolchainImage } from "./support/docker.js";
-import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";
-import { startFakeOllama, type FakeOllama, type ScriptedReply } from "./support/fake-ollama.js";
-import { appKeyPair } from "./support/keys.js";
+import type { FakeGitHub } from "./support/fake-github.js";
+import type { ScriptedReply } from "./support/fake-ollama.js";
+import { openNightshiftStack, type NightshiftStack } from "./support/nightshift-stack.js";
 import { waitFor } from "./support/wait-for.js";
 import { deliver, issuesPayload } from "./support/webhooks.js";
 
@@ -19,7 +17,6 @@ import { deliver, issuesPayload } from "./support/webhooks.js";
  * and runs in the worker's default image); the scripted model replays the real fix as Nightshift actions;
  * verification (per-test results from TAP or JUnit) and the draft PR follow.
  */
-const MODEL = "qwen2.5-coder:7b";
 const HOST_CA = process.env.NIGHTSHIFT_SETUP_CA_BUNDLE ?? "/etc/ssl/certs/ca-certificates.crt";
 const act = (a: Record<string, unknown>): ScriptedReply => ({ content: JSON.stringify(a), delayMs: 20 });
 
@@ -116,10 +113,7 @@ const REPOS: RealRepo[] = [
   },
 ];
 
-let github: FakeGitHub;
-let ollama: FakeOllama;
-let cli: CliProcess | undefined;
-const cleanup: string[] = [];
+let stack: NightshiftStack | undefined;
 
 beforeAll(async () => {
   const docker = await requireDocker();
@@ -128,17 +122,13 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await cli?.stop();
-  cli = undefined;
-  await github?.close();
-  await ollama?.close();
-  for (const dir of cleanup.splice(0)) rmSync(dir, { recursive: true, force: true });
+  await stack?.close();
+  stack = undefined;
 });
 
 /** A git repository built from the vendored snapshot, hosted by the fake GitHub as acme/widgets. */
-function hostSnapshot(name: string): string {
+function hostSnapshot(github: FakeGitHub, name: string): { path: string } {
   const dir = mkdtempSync(join(tmpdir(), `nightshift-real-${name}-`));
-  cleanup.push(dir);
   cpSync(join(import.meta.dirname, "fixtures/real-repos", name, "files"), dir, { recursive: true });
   const git = (...args: string[]) =>
     execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir }).toString();
@@ -148,44 +138,19 @@ function hostSnapshot(name: string): string {
   const sha = git("rev-parse", "HEAD").trim();
   github.repos.set("acme/widgets", { defaultBranch: "main", headSha: sha, files: {}, roles: { maintainer: "admin" } });
   github.hostRepo("acme/widgets", dir);
-  return sha;
+  return { path: dir };
 }
 
 describe.each(REPOS)("a real repository end to end: $name", (real) => {
   it("detection → setup → agent → verification → draft PR", async () => {
-    const keys = appKeyPair();
-    github = await startFakeGitHub({ publicKeyPem: keys.publicKey });
-    ollama = await startFakeOllama([MODEL]);
-    hostSnapshot(real.name);
-    github.issues.set("acme/widgets#7", real.issue);
-    ollama.setScript(real.script);
-    const dataDir = mkdtempSync(join(tmpdir(), "nightshift-real-data-"));
-    cleanup.push(dataDir);
-    cli = startCli(["start"], {
-      APP_ID: "1",
-      PRIVATE_KEY: keys.privateKey,
-      WEBHOOK_SECRET: "s3cret",
-      GHE_HOST: github.host,
-      GHE_PROTOCOL: "http",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      OLLAMA_HOST: ollama.host,
-      NIGHTSHIFT_MODEL: MODEL,
-      NIGHTSHIFT_DATA_DIR: dataDir,
-      NIGHTSHIFT_WINDOW: "00:00-24:00",
-      LOG_LEVEL: "info",
-      // Behind a TLS-inspecting proxy (as on this CI machine) setup trusts the host's CA bundle.
-      ...(existsSync(HOST_CA) ? { NIGHTSHIFT_SETUP_CA_BUNDLE: HOST_CA } : {}),
-    });
-    const started =
-      /server at (http:\S+), deliveries worker pid \d+, runs worker pid \d+, redis private \(AOF\) at (redis:\S+)/;
-    const [, serverUrl, redisUrl] = started.exec(await cli.waitFor(started))!;
-    await cli.waitFor(/waiting for runs/);
-    const redis = new Redis(redisUrl!, { retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    redis.on("error", () => {});
+    stack = await openNightshiftStack({ host: (github) => hostSnapshot(github, real.name), issues: { 7: real.issue } });
+    const { github } = stack;
+    stack.ollama.setScript(real.script);
+    // Behind a TLS-inspecting proxy (as on this CI machine) setup trusts the host's CA bundle.
+    const { webhookUrl, redis } = await stack.start(existsSync(HOST_CA) ? { NIGHTSHIFT_SETUP_CA_BUNDLE: HOST_CA } : {});
     try {
       const payload = issuesPayload("labeled", "agent-try");
-      expect((await deliver(`${serverUrl}/api/github/webhooks`, "s3cret", "issues", payload)).status).toBe(202);
+      expect((await deliver(webhookUrl, "s3cret", "issues", payload)).status).toBe(202);
       const statusTexts = () =>
         github.requests
           .map((r) => (r.body as { body?: unknown } | undefined)?.body)
@@ -200,7 +165,7 @@ describe.each(REPOS)("a real repository end to end: $name", (real) => {
         "the draft PR",
       ).catch((error: Error) => {
         const last = statusTexts().at(-1)?.slice(0, 1500);
-        throw new Error(`${error.message}; last status: ${last}; log: ${cli?.output().slice(-3000)}`);
+        throw new Error(`${error.message}; last status: ${last}; log: ${stack!.cli().output().slice(-3000)}`);
       });
       expect(pr).toMatchObject({ head: "nightshift/issue-7", draft: true });
       for (const part of ["Fixes #7", real.changed, "stopped because: finished"]) expect(pr.body).toContain(part);

@@ -33,16 +33,19 @@ export interface NightshiftStack {
 }
 
 /**
- * What the end-to-end tests drive: the GitHub fake with the fixture repository (these files added) and
- * these issues, the Ollama fake (scripted per test, or answering with `model`), and a data folder.
+ * What the end-to-end tests drive: the GitHub fake with the fixture repository (these files added, or the
+ * repository `host` sets up) and these issues, the Ollama fake (scripted per test, or answering with `model`),
+ * and a data folder.
  */
 export async function openNightshiftStack(o: {
-  files: Record<string, string>;
+  /** Files added to the fixture repository, or `host`: another repository for acme/widgets (its folder). */
+  files?: Record<string, string>;
+  host?: (github: FakeGitHub) => { path: string };
   issues: Record<number, { title: string; body: string }>;
   model?: (body: ChatBody) => ScriptedReply;
 }): Promise<NightshiftStack> {
   const github = await startFakeGitHub({ publicKeyPem: appKeyPair().publicKey });
-  const repo = hostFixtureRepo(github, o.files);
+  const repo = o.host ? o.host(github) : hostFixtureRepo(github, o.files);
   for (const [number, issue] of Object.entries(o.issues)) github.issues.set(`acme/widgets#${number}`, issue);
   const ollama = await startFakeOllama([E2E_MODEL], o.model);
   const dataDir = mkdtempSync(join(tmpdir(), "nightshift-e2e-"));
