@@ -159,6 +159,12 @@ export function benchRealRuns(policies: Record<string, Policy>, budget: Budget, 
     const resolved = group.filter((r) => r.meta.resolved).length;
     console.log(`  ${source} (${group.length} runs, ${resolved} resolved): ${cells.join("; ")}`);
   }
+  console.log(
+    "\nwhat a turn cap alone would do on this split (no detector; a stop at or after the fix salvages it): " +
+      turnCaps(runs, [10, 20, 30, 45, 60])
+        .map(({ cap, saved: s, lost }) => `${cap} turns ${pct(s)} saved / ${lost} lost`)
+        .join("; "),
+  );
   const list = (m: Map<string, number>) =>
     [...m]
       .sort((a, b) => b[1] - a[1])
@@ -207,3 +213,26 @@ function environmentFindings(runs: RealRun[]): Map<string, number> {
   }
   return found;
 }
+
+/**
+ * The trade-off in the data itself: unresolved-run tokens saved and fixes lost when every run is cut at a turn cap.
+ * Computed from the recorded turns (the cap is the only rule), so it needs no replay.
+ */
+export function turnCaps(runs: RealRun[], caps: number[]): { cap: number; saved: number; lost: number }[] {
+  const perRun = runs.map((run) => ({ run, tokens: toTurns(run.events).map((t) => t.tokens) }));
+  return caps.map((cap) => {
+    let recorded = 0;
+    let kept = 0;
+    let lost = 0;
+    for (const { run, tokens } of perRun) {
+      const cut = tokens.length > cap;
+      if (!run.meta.resolved) {
+        recorded += tokens.reduce((a, b) => a + b, 0);
+        kept += tokens.slice(0, cap).reduce((a, b) => a + b, 0);
+      } else if (cut && fixLost(run, { turns: cap, tokens: 0, nudges: [], stopped: CAP_STOP })) lost++;
+    }
+    return { cap, saved: recorded ? 1 - kept / recorded : 0, lost };
+  });
+}
+
+const CAP_STOP = { reason: "turn-budget" as const, message: "turn cap", evidence: [] };

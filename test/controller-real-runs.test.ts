@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fixLost, measure } from "../bench/controller-real-runs.js";
+import { fixLost, measure, turnCaps } from "../bench/controller-real-runs.js";
 import type { Policy } from "../src/controller/replay.js";
 import { acrSearchFailed, miniRuns, sweAgentError } from "../bench/traces/convert-real-runs.js";
 import { loadRealRuns, realRunsDir, splitOf, type RealRun } from "../bench/traces/real-runs.js";
@@ -51,6 +51,15 @@ describe("real-run converter (bench/traces/convert-real-runs.ts)", () => {
     expect(turns[0]!.tokens).toBe(940);
   });
 
+  it("a reply with several commands is no invalid reply: Nightshift's parser would have run the first", () => {
+    const [, , third] = [...miniRuns(RAW)] as unknown as RealRun[];
+    const turns = toTurns(third!.events);
+    expect(turns).toHaveLength(3);
+    expect(turns[0]!.invalid).toBeUndefined();
+    expect(turns[0]!.tokens).toBe(930);
+    expect(turns.map((t) => t.action?.tool)).toEqual([undefined, "read_file", "finish"]);
+  });
+
   it("a stop at or after the fix's turn salvages it; before it, or with the turn unknown, the fix is lost", () => {
     const stopped = (turns: number) => ({
       turns,
@@ -82,6 +91,16 @@ describe("real-run converter (bench/traces/convert-real-runs.ts)", () => {
     expect([never.resolvedStopped, never.resolvedNudged, never.resolvedLost.length]).toEqual([0, 0, 0]);
   });
 
+  it("a turn cap alone: saves the unresolved runs' later turns and loses the fixes written after it", () => {
+    const runs = [...miniRuns(RAW)] as unknown as RealRun[];
+    // demo__calc-3 (unresolved) spends 930 + 1030 + 1130 tokens; calc-1 and calc-2 write their fixes at turns 3, 4.
+    expect(turnCaps(runs, [2, 3, 10])).toEqual([
+      { cap: 2, saved: 1 - 1960 / 3090, lost: 2 },
+      { cap: 3, saved: 0, lost: 1 },
+      { cap: 10, saved: 0, lost: 0 },
+    ]);
+  });
+
   it("as a command: writes corpus/<id>.json and a split by task that the bench reads back", () => {
     const out = mkdtempSync(join(tmpdir(), "nightshift-real-runs-"));
     try {
@@ -99,7 +118,11 @@ describe("real-run converter (bench/traces/convert-real-runs.ts)", () => {
       const dir = realRunsDir({ NIGHTSHIFT_REAL_RUNS: out });
       expect(dir).toBe(out);
       const runs = loadRealRuns(dir!);
-      expect(runs.map((r) => r.meta.id)).toEqual(["mini-gemini3pro__demo__calc-1", "mini-gemini3pro__demo__calc-2"]);
+      expect(runs.map((r) => r.meta.id)).toEqual([
+        "mini-gemini3pro__demo__calc-1",
+        "mini-gemini3pro__demo__calc-2",
+        "mini-gemini3pro__demo__calc-3",
+      ]);
       const split = JSON.parse(readFileSync(join(out, "split.json"), "utf8")) as Record<string, string[]>;
       expect(split[splitOf("demo__calc-1")]).toContain("mini-gemini3pro__demo__calc-1");
       expect(split[splitOf("demo__calc-2")]).toContain("mini-gemini3pro__demo__calc-2");

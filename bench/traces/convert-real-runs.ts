@@ -463,8 +463,12 @@ function convertMini(traj: any, resolved: boolean) {
     b.reply(text, usage ? { prompt: usage.prompt_tokens, completion: usage.completion_tokens } : undefined);
     const next = msgs[i + 1] && msgs[i + 1].role !== "assistant" ? asText(msgs[i + 1].content) : "";
     const blocks = [...text.matchAll(/```bash\s*\n([\s\S]*?)\n```/g)].map((x) => x[1]);
-    if (blocks.length !== 1) {
-      b.invalid(blocks.length ? "malformed" : "prose", next || `expected exactly one bash block, got ${blocks.length}`);
+    // Several actions in one reply: mini-swe-agent refuses the reply and runs none, but Nightshift's parser would
+    // have run the first (src/agent/repair.ts reads the first fenced block), so under Nightshift this is no invalid
+    // reply. What the first action would have returned is not recorded, so the turn stays a reply without an action.
+    if (blocks.length > 1) continue;
+    if (blocks.length === 0) {
+      b.invalid("prose", next || "expected exactly one bash block, got 0");
       continue;
     }
     const cmd = blocks[0]!.trim();
