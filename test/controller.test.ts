@@ -4,6 +4,7 @@ import type { Action } from "../src/agent/actions.js";
 import type { AgentEvent } from "../src/agent/events.js";
 import { decide, type Budget } from "../src/controller/controller.js";
 import { replay } from "../src/controller/replay.js";
+import { shellWrites } from "../src/controller/turns.js";
 import type { Trace } from "./fixtures/traces/generate.js";
 
 const BUDGET: Budget = { turns: 40, tokens: 400_000, minutes: 60 };
@@ -121,12 +122,20 @@ describe("early-stop controller", () => {
     expect(result.stopped).toMatchObject({ reason, evidence: expect.arrayContaining([expect.any(Number)]) });
   });
 
-  it("no-edit: nudges after 20 turns without an edit, stops 8 later", () => {
+  it("no-edit: nudges after 30 turns without an edit or anything new seen, stops 8 later", () => {
     const b = run();
-    for (let i = 0; i < 30; i++) b.read(`f${i}.py`);
+    for (let i = 0; i < 39; i++) b.act({ tool: "search", pattern: `helper_${i}` }, "no matches");
     const result = replay(b.events, policy);
     expect(result.nudges).toEqual(["no-edit"]);
-    expect(result).toMatchObject({ turns: 28, stopped: { reason: "no-edit" } });
+    expect(result).toMatchObject({ turns: 38, stopped: { reason: "no-edit" } });
+  });
+
+  it("no-edit: a run reading code it has not seen is exploring: nudged, not stopped", () => {
+    const b = run();
+    for (let i = 0; i < 39; i++) b.read(`f${i}.py`);
+    const result = replay(b.events, policy);
+    expect(result.nudges).toContain("no-edit");
+    expect(result.stopped).toBeUndefined();
   });
 
   it(
@@ -141,6 +150,104 @@ describe("early-stop controller", () => {
       expect(result.stopped).toBeUndefined();
     },
   );
+
+  // Patterns found in the real-run corpus's resolved runs (bench:controller), each a false stop before.
+  describe("what strong models do that is not flailing", () => {
+    const stoppedOrNudged = (b: ReturnType<typeof run>) => {
+      const result = replay(andNextTurn(b.events), policy);
+      return { stopped: result.stopped?.reason, nudges: result.nudges };
+    };
+
+    it("rereading: the same read answered with different content (other spans of a file) is no rereading", () => {
+      const b = run()
+        .act({ tool: "read_file", path: "core/power.py" }, "class Pow:")
+        .act({ tool: "read_file", path: "core/power.py" }, "def _eval_is_zero(self):")
+        .act({ tool: "read_file", path: "core/power.py" }, "def __new__(cls, b, e):")
+        .act({ tool: "read_file", path: "core/power.py" }, "def _eval_power(self, other):");
+      expect(stoppedOrNudged(b)).toEqual({ stopped: undefined, nudges: [] });
+    });
+
+    it("tests-not-improving: failing counts of different test selections are not compared", () => {
+      const b = run();
+      const pytest = (file: string, failed: number) =>
+        b.act({ tool: "run", command: `pytest tests/${file}` }, `${failed} failed`, {
+          isError: true,
+          tests: { passed: false, failed },
+        });
+      pytest("test_one.py", 1).edit("src/a.py", "h0", "h1");
+      pytest("test_module.py", 3).edit("src/a.py", "h1", "h2");
+      pytest("test_other.py", 2).edit("src/a.py", "h2", "h3");
+      pytest("test_more.py", 2);
+      expect(stoppedOrNudged(b).stopped).toBeUndefined();
+      expect(stoppedOrNudged(b).nudges).not.toContain("tests-not-improving");
+    });
+
+    it("tests-not-improving: edits only to the test file being run are the model writing its test", () => {
+      const b = run();
+      for (let i = 0; i < 4; i++)
+        b.edit("tests/test_repro.py", `v${i}`, `v${i + 1}`).act(
+          { tool: "run", command: "pytest tests/test_repro.py" },
+          `1 failed: attempt ${"abcd"[i]}`,
+          { isError: true, tests: { passed: false, failed: 1 } },
+        );
+      expect(stoppedOrNudged(b).nudges).not.toContain("tests-not-improving");
+      // The same runs after edits to the code under test are still judged.
+      const c = run();
+      for (let i = 0; i < 4; i++)
+        c.edit("src/skipping.py", `v${i}`, `v${i + 1}`).act(
+          { tool: "run", command: "pytest tests/test_repro.py" },
+          `1 failed: attempt ${"abcd"[i]}`,
+          { isError: true, tests: { passed: false, failed: 1 } },
+        );
+      expect(stoppedOrNudged(c).stopped).toBe("tests-not-improving");
+    });
+
+    it("repeated-edit: a file deleted (rm, git checkout) and written again is made anew, not re-applied", () => {
+      const content = "import django\nprint('repro')\n";
+      const create = { tool: "create_file", path: "reproduce.py", content } as const;
+      const b = run()
+        .act(create, "Created", { file: { path: "reproduce.py", before: "", after: "h1" } })
+        .act({ tool: "run", command: "rm reproduce.py apply_patch.py" }, "")
+        .act(create, "Created", { file: { path: "reproduce.py", before: "", after: "h2" } })
+        .act({ tool: "run", command: "git checkout -- reproduce.py" }, "")
+        .act(create, "Created", { file: { path: "reproduce.py", before: "", after: "h3" } });
+      expect(stoppedOrNudged(b).nudges).not.toContain("repeated-edit");
+      // Without the deletions the same writes are a loop.
+      const c = run()
+        .act(create, "Created", { file: { path: "reproduce.py", before: "", after: "h1" } })
+        .act({ tool: "run", command: "ls" }, "reproduce.py")
+        .act(create, "Created", { file: { path: "reproduce.py", before: "h1", after: "h1" } })
+        .act({ tool: "run", command: "ls -la" }, "reproduce.py 1 KB")
+        .act(create, "Created", { file: { path: "reproduce.py", before: "h1", after: "h1" } });
+      expect(stoppedOrNudged(c).stopped).toBe("repeated-edit");
+    });
+
+    it("repeated-error: different code probed (python -c) failing alike is an experiment; the same code is not", () => {
+      const probe = (arg: string) =>
+        ({ tool: "run", command: `python3 -c "import idna; idna.encode('${arg}')"` }) as const satisfies Action;
+      const failure = "Traceback (most recent call last):\nidna.core.IDNAError: Empty Label";
+      const b = run()
+        .act(probe(".example.com"), failure, { isError: true })
+        .read("a.py")
+        .act(probe("example..com"), failure, { isError: true })
+        .read("b.py")
+        .act(probe("a..b"), failure, { isError: true });
+      expect(stoppedOrNudged(b).nudges).not.toContain("repeated-error");
+      const c = run()
+        .act(probe(".example.com"), failure, { isError: true })
+        .read("a.py")
+        .act(probe(".example.com"), failure, { isError: true })
+        .read("b.py")
+        .act(probe(".example.com"), failure, { isError: true });
+      expect(stoppedOrNudged(c).stopped).toBe("repeated-error");
+    });
+
+    it("a sed script's own text names no file: only its arguments are written", () => {
+      expect(shellWrites("sed -i 's/query_debug.py/query_final.py/' tools/apply_patch.py")).toEqual([
+        "tools/apply_patch.py",
+      ]);
+    });
+  });
 
   it("a nudge is forgotten once the tests get better", () => {
     const b = run()

@@ -38,7 +38,7 @@ export const DEFAULT_THRESHOLDS: DetectorThresholds = {
   malformedStreak: 1,
   errorStreak: 1,
   testsNotImproving: 2,
-  noEditTurns: 20,
+  noEditTurns: 30,
   noEditGrace: 8,
   degenerateReplies: 1,
   thinkingCuts: 2,
@@ -130,7 +130,9 @@ export const DETECTORS: Detector[] = [
       return turns.flatMap((turn) => {
         const obs = turn.observation;
         if (!obs || turn.step?.kind !== "model" || obs.tests) return [];
-        const shape = `${obs.tool}:${errorShape(obs.text)}`;
+        // Code run to see what it does (a script, `python -c`) that fails like an earlier, different run is an
+        // experiment; the same code failing the same way again is the loop.
+        const shape = `${obs.tool}:${ranCode(turn) ? `${turn.shape}:` : ""}${errorShape(obs.text)}`;
         if (seen.has(shape)) return [turn.turn];
         seen.add(shape);
         return [];
@@ -153,7 +155,10 @@ export const DETECTORS: Detector[] = [
         const again = turns
           .slice(0, i)
           .some(
-            (e, k) => e.signature === turn.signature && !turns.slice(k + 1, i).some((m) => mayHaveWritten(m, path)),
+            (e, k) =>
+              e.signature === turn.signature &&
+              e.resultShape === turn.resultShape &&
+              !turns.slice(k + 1, i).some((m) => mayHaveWritten(m, path)),
           );
         return again ? [turn.turn] : [];
       }),
@@ -205,36 +210,44 @@ export const DETECTORS: Detector[] = [
     decaysWith: [],
     threshold: (t) => t.testsNotImproving,
     progressAt: (turns) => {
-      let best = Infinity;
+      const best = new Map<string, number>();
       let at = 0;
       for (const turn of turns) {
         const failing = failingTests(turn);
-        if (failing !== undefined && failing < best) [best, at] = [failing, turn.turn];
+        if (failing === undefined || failing >= (best.get(testKey(turn)) ?? Infinity)) continue;
+        best.set(testKey(turn), failing);
+        at = turn.turn;
       }
       return at;
     },
     nudge:
       "Your last edits did not make the tests pass or fail less. Re-read the failing test's assertion and the " +
       "code it calls before editing again.",
+    // Failing counts are compared only between runs of the same tests (the same command, numbers aside): a run of
+    // one test and a run of a whole module say nothing about each other.
     occurrences: (turns) => {
-      let best = Infinity;
-      let editedSinceRun = false;
-      let lastOutput: string | undefined;
+      const best = new Map<string, number>();
+      const lastOutput = new Map<string, string>();
+      let written: string[][] = [];
       let found: number[] = [];
       for (const turn of turns) {
-        if (isEdit(turn)) editedSinceRun = true;
+        if (isEdit(turn)) written.push(turn.writes ?? []);
         const failing = failingTests(turn);
         if (failing === undefined) continue;
+        const key = testKey(turn);
         const output = turn.observation!.text;
-        if (failing < best) {
-          best = failing;
+        // Edits only to the test file being run are the model writing its test, not a fix the tests judge.
+        const command = turn.action?.tool === "run" ? turn.action.command : "";
+        const editedCode = written.some((paths) => !paths.length || paths.some((p) => !command.includes(p)));
+        if (failing < (best.get(key) ?? Infinity)) {
+          best.set(key, failing);
           found = []; // getting better: the run is alive
-        } else if (editedSinceRun && !turn.observation!.tests!.passed) {
+        } else if (editedCode && !turn.observation!.tests!.passed) {
           // Word for word the same failure after an edit: the edit changed nothing the tests see.
-          found.push(...(output === lastOutput ? [turn.turn, turn.turn] : [turn.turn]));
+          found.push(...(output === lastOutput.get(key) ? [turn.turn, turn.turn] : [turn.turn]));
         }
-        editedSinceRun = false;
-        lastOutput = output;
+        written = [];
+        lastOutput.set(key, output);
       }
       return found;
     },
@@ -249,6 +262,10 @@ export const DETECTORS: Detector[] = [
     occurrences: (turns) => {
       const seen = new Set<string>();
       return turns.flatMap((turn) => {
+        // A file deleted or restored from git since: writing it again is making it anew, not a loop.
+        const removed = removedPaths(turn);
+        for (const k of seen)
+          if (removed === "all" || removed?.some((p) => sameFile(k.split("\0")[0]!, p))) seen.delete(k);
         const key = editKey(turn);
         if (!key) return [];
         // This edit undoes an earlier one (its replacement back to its search text): applying that one again
@@ -263,7 +280,9 @@ export const DETECTORS: Detector[] = [
   },
   {
     reason: "no-edit",
-    decaysWith: [],
+    // Reading code not seen before is exploring: its nudge is forgotten then, so a run is stopped for not editing
+    // only while it also learns nothing new.
+    decaysWith: ["content"],
     threshold: () => 1,
     nudge:
       "You have read a lot without changing anything. Make the smallest edit that could fix the issue, then run " +
@@ -294,6 +313,9 @@ export const DETECTORS: Detector[] = [
     occurrences: (turns) => turns.filter((turn) => turn.thinkingCut).map((turn) => turn.turn),
   },
 ];
+
+/** Which tests a test run ran: its action, numbers aside (every run of the agent's own run_tests is one key). */
+const testKey = (turn: Turn) => turn.shape ?? "";
 
 /** Tests failing after a test run (1 when the runner's output does not say how many); undefined for other turns. */
 function failingTests(turn: Turn): number | undefined {
@@ -337,6 +359,25 @@ function undoneKey(turn: Turn): string | undefined {
   if (a.search.trim() === a.replace.trim()) return undefined; // a no-op undoes nothing
   return replacementKey(a.path, a.replace, a.search);
 }
+
+/**
+ * The files a successful shell step deleted or put back as git has them (`rm`, `git checkout -- f`, `git restore f`),
+ * "all" for whole-tree resets (`git stash`, `git checkout .`, `git reset --hard`), undefined for anything else.
+ */
+export function removedPaths(turn: Turn): string[] | "all" | undefined {
+  const command = turn.action?.tool === "run" && !turn.observation?.isError ? turn.action.command : undefined;
+  if (!command) return undefined;
+  if (
+    /\bgit\s+(?:stash\b|reset\s+--hard\b|checkout\s+(?:--\s+)?\.(?:\s|$)|restore\s+(?:\S+\s+)*\.(?:\s|$))/.test(command)
+  )
+    return "all";
+  const paths: string[] = [];
+  for (const m of command.matchAll(/\b(?:rm|git\s+rm|git\s+checkout(?:\s+\S+)?\s+--|git\s+restore)\s+([^\n&|;]+)/g))
+    paths.push(...m[1]!.split(/\s+/).filter((a) => a && !a.startsWith("-")));
+  return paths.length ? paths.map((p) => p.replace(/^\.\//, "")) : undefined;
+}
+
+const sameFile = (a: string, b: string) => a === b || a.endsWith(`/${b}`) || b.endsWith(`/${a}`);
 
 /** One text replaced by another in a file, as the repeated-edit detector compares them. */
 const replacementKey = (path: string, search: string, replace: string) =>

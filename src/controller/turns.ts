@@ -144,7 +144,9 @@ export function shellWrites(command: string): string[] | undefined {
   }
   for (const m of command.matchAll(/\b(?:sed|perl)\s+(?:-[a-zA-Z]*\s+)*-[a-zA-Z]*i[a-zA-Z.]*\b(.*?)(?:$|&&|;|\|)/gm)) {
     writes = true;
-    for (const t of m[1]!.match(/[\w./-]+\.\w+/g) ?? []) if (!SCRATCH.test(t) && /\//.test(t)) paths.add(t);
+    // The files are the arguments outside quotes: a quoted script (`s/a.py/b.py/`) names no file.
+    const args = m[1]!.replace(/'[^']*'|"[^"]*"/g, " ");
+    for (const t of args.match(/[\w./-]+\.\w+/g) ?? []) if (!SCRATCH.test(t) && /\//.test(t)) paths.add(t);
   }
   if (/\b(?:patch\b|git\s+apply\b)|\.write\(|write_text\(|open\([^)]*,\s*['"][wa]/.test(command)) writes = true;
   return writes ? [...paths] : undefined;
