@@ -183,23 +183,19 @@ describe("early-stop controller", () => {
     });
 
     it("tests-not-improving: edits only to the test file being run are the model writing its test", () => {
-      const b = run();
-      for (let i = 0; i < 4; i++)
-        b.edit("tests/test_repro.py", `v${i}`, `v${i + 1}`).act(
-          { tool: "run", command: "pytest tests/test_repro.py" },
-          `1 failed: attempt ${"abcd"[i]}`,
-          { isError: true, tests: { passed: false, failed: 1 } },
-        );
-      expect(stoppedOrNudged(b).nudges).not.toContain("tests-not-improving");
+      const editThenTest = (path: string) => {
+        const b = run();
+        for (let i = 0; i < 4; i++)
+          b.edit(path, `v${i}`, `v${i + 1}`).act(
+            { tool: "run", command: "pytest tests/test_repro.py" },
+            `1 failed: attempt ${"abcd"[i]}`,
+            { isError: true, tests: { passed: false, failed: 1 } },
+          );
+        return stoppedOrNudged(b);
+      };
+      expect(editThenTest("tests/test_repro.py").nudges).not.toContain("tests-not-improving");
       // The same runs after edits to the code under test are still judged.
-      const c = run();
-      for (let i = 0; i < 4; i++)
-        c.edit("src/skipping.py", `v${i}`, `v${i + 1}`).act(
-          { tool: "run", command: "pytest tests/test_repro.py" },
-          `1 failed: attempt ${"abcd"[i]}`,
-          { isError: true, tests: { passed: false, failed: 1 } },
-        );
-      expect(stoppedOrNudged(c).stopped).toBe("tests-not-improving");
+      expect(editThenTest("src/skipping.py").stopped).toBe("tests-not-improving");
     });
 
     it("repeated-edit: a file deleted (rm, git checkout) and written again is made anew, not re-applied", () => {
