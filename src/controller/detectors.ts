@@ -1,6 +1,6 @@
 import type { StopReason } from "../agent/events.js";
 import { normalise } from "./normalise.js";
-import { errorShape, isEdit, mayHaveWritten, type Turn } from "./turns.js";
+import { errorShape, isEdit, mayHaveWritten, sameFile, type Turn } from "./turns.js";
 
 /** Thresholds, in one block with their defaults (README: "Early stopping"). */
 export interface DetectorThresholds {
@@ -376,8 +376,6 @@ export function removedPaths(turn: Turn): string[] | "all" | undefined {
     paths.push(...m[1]!.split(/\s+/).filter((a) => a && !a.startsWith("-")));
   return paths.length ? paths.map((p) => p.replace(/^\.\//, "")) : undefined;
 }
-
-const sameFile = (a: string, b: string) => a === b || a.endsWith(`/${b}`) || b.endsWith(`/${a}`);
 
 /** One text replaced by another in a file, as the repeated-edit detector compares them. */
 const replacementKey = (path: string, search: string, replace: string) =>

@@ -122,8 +122,10 @@ export const isEdit = (t: Turn) => t.writes !== undefined;
 
 /** Whether a step that wrote may have changed `path` (a write whose targets are unknown may have). */
 export const mayHaveWritten = (t: Turn, path: string | undefined) =>
-  t.writes !== undefined &&
-  (!path || !t.writes.length || t.writes.some((w) => w === path || w.endsWith(`/${path}`) || path.endsWith(`/${w}`)));
+  t.writes !== undefined && (!path || !t.writes.length || t.writes.some((w) => sameFile(w, path)));
+
+/** Two workspace paths that may name one file: equal, or one the other's tail (`src/a.py` and `a.py`). */
+export const sameFile = (a: string, b: string) => a === b || a.endsWith(`/${b}`) || b.endsWith(`/${a}`);
 
 const SCRATCH = /^(?:\/tmp\/|\/dev\/)/;
 /**
