@@ -165,6 +165,17 @@ describe("early-stop controller", () => {
         .act({ tool: "read_file", path: "core/power.py" }, "def __new__(cls, b, e):")
         .act({ tool: "read_file", path: "core/power.py" }, "def _eval_power(self, other):");
       expect(stoppedOrNudged(b)).toEqual({ stopped: undefined, nudges: [] });
+      // The same read answered the same way, other steps between, is rereading (repeated-action, which would
+      // fire first on it, switched off).
+      const c = run();
+      for (const other of ["a", "b", "c", "d"])
+        c.act({ tool: "read_file", path: "core/power.py" }, "class Pow:").act(
+          { tool: "search", pattern: `def ${other}` },
+          `core/${other}.py: def ${other}`,
+        );
+      const thresholds = { repeatedAction: 1e9 };
+      const result = replay(andNextTurn(c.events), (h) => decide(h, { budget: BUDGET, thresholds }, { elapsedMs: 0 }));
+      expect(result).toMatchObject({ stopped: { reason: "rereading" }, nudges: ["rereading"] });
     });
 
     it("tests-not-improving: failing counts of different test selections are not compared", () => {
