@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Action } from "../src/agent/actions.js";
 import type { AgentEvent } from "../src/agent/events.js";
-import { classifyStep } from "../src/controller/classify-step.js";
+import { runObservationText } from "../src/agent/tools.js";
+import { classifyStep, commandOutput } from "../src/controller/classify-step.js";
 import { decide, type Budget } from "../src/controller/controller.js";
 import { normalise } from "../src/controller/normalise.js";
 import { replay } from "../src/controller/replay.js";
@@ -71,11 +72,37 @@ describe("step classification", () => {
   });
 
   it("an environment error names what is missing and what the maintainer should change", () => {
-    expect(classifyStep({ tool: "run", text: "sh: 1: javac: not found", isError: true })).toMatchObject({
+    expect(classifyStep({ tool: "run", text: "sh: 1: shellcheck: not found", isError: true })).toMatchObject({
       kind: "environment",
-      missing: "the command `javac`",
+      missing: "the command `shellcheck`",
       fix: expect.stringContaining("setup"),
     });
+    expect(classifyStep({ tool: "run", text: "sh: 1: javac: not found", isError: true })).toMatchObject({
+      kind: "environment",
+      missing: expect.stringContaining("a JDK"),
+      fix: expect.stringContaining("setup"),
+      shown: "javac",
+    });
+  });
+
+  it("reads a shell step's output in the form the run tool gives it: a grep that printed nothing is a negative", () => {
+    const text = (command: string, status: string, output: string) => runObservationText(command, status, output);
+    const grep = { tool: "run", command: 'grep -rn "compute_total" src', isError: true } as const;
+    expect(classifyStep({ ...grep, text: text(grep.command, "exit code 1", "") }).kind).toBe("negative");
+    expect(classifyStep({ ...grep, isError: false, text: text(grep.command, "exit code 0", "") }).kind).toBe(
+      "negative",
+    );
+    expect(
+      classifyStep({ ...grep, isError: false, text: text(grep.command, "exit code 0", "src/a.py:3: x") }).kind,
+    ).toBe("ok");
+    // A command over several lines, and output on stderr only.
+    const multi = "cat > t.py <<'EOF'\nprint(1)\nEOF\npython t.py";
+    expect(commandOutput(text(multi, "exit code 1", "[stderr]\nboom"))).toBe("\nboom");
+    // Not a search: a command that printed nothing and failed is still the model's error.
+    expect(
+      classifyStep({ tool: "run", command: "python t.py", isError: true, text: text("python t.py", "exit code 1", "") })
+        .kind,
+    ).toBe("model");
   });
 
   it("searches that find nothing are not failed steps: no error-streak however many there are", () => {
@@ -190,9 +217,33 @@ describe("environment stop", () => {
       .sh("javac Main.java Util.java", "bash: javac: command not found");
     const result = replay(probe(b.events), policy);
     expect(result.stopped).toMatchObject({ reason: "environment", evidence: [1, 3, 4] });
-    expect(result.stopped!.message).toContain("the command `javac`");
+    expect(result.stopped!.message).toContain("a JDK with Maven or Gradle");
+    expect(result.stopped!.message).toContain("`javac` not found");
     expect(result.stopped!.message).toContain("not the model");
     expect(result.nudges).not.toContain("error-streak");
+  });
+
+  it("the commands of one toolchain tried in turn are one missing thing: mvn, javac, JAVA_HOME stop the run", () => {
+    const b = run()
+      .sh("mvn -q test", "bash: mvn: command not found")
+      .sh("javac -d out src/App.java", "bash: javac: command not found")
+      .read("src/App.java")
+      .sh("./gradlew test", "ERROR: JAVA_HOME is not set and no 'java' command could be found in your PATH.");
+    const result = replay(probe(b.events), policy);
+    expect(result.stopped).toMatchObject({ reason: "environment", evidence: [1, 2, 4] });
+    expect(result.stopped!.message).toContain("`mvn`, `javac` not found");
+    expect(result.stopped!.message).toContain(
+      "install a JDK and the build tool, and set JAVA_HOME, in the sandbox `image`",
+    );
+  });
+
+  it("different tools missing once each, of different toolchains, do not stop the run", () => {
+    const b = run()
+      .sh("mvn -q test", "bash: mvn: command not found")
+      .sh("go test ./...", "bash: go: command not found")
+      .sh("cargo test", "bash: cargo: command not found")
+      .sh("shellcheck run.sh", "bash: shellcheck: command not found");
+    expect(replay(probe(b.events), policy).stopped?.reason).not.toBe("environment");
   });
 
   it("one missing command the model works around does not stop the run", () => {
@@ -273,7 +324,7 @@ describe("an agent framework's command typed into the shell is the model's error
       .sh("close && javac A.java", "bash: close: command not found\nbash: javac: command not found");
     const steps = toTurns(b.events).map((t) => t.step);
     expect(steps.slice(0, 2).map((s) => s?.kind)).toEqual(["model", "model"]);
-    expect(steps[2]).toMatchObject({ kind: "environment", missing: "the command `javac`" });
+    expect(steps[2]).toMatchObject({ kind: "environment", shown: "javac" });
   });
 
   it("however often the model types them, the run is not stopped as `environment`", () => {

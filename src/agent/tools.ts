@@ -36,6 +36,13 @@ export function failedCount(output: string): number | undefined {
   return goFails ?? (/(\d+) passed/i.test(output) ? 0 : undefined);
 }
 
+/**
+ * What the model sees of a shell step: the command, its status (`exit code N` or `timed out after …`), then its
+ * output. The controller reads the output back out of this (src/controller/classify-step.ts commandOutput).
+ */
+export const runObservationText = (command: string, status: string, output: string) =>
+  `$ ${command}\n${status}\n${output}`;
+
 export interface ToolLimits {
   /** Lines returned by one read_file. */
   readLines: number;
@@ -112,7 +119,7 @@ export async function executeAction(
         : `exit code ${result.exitCode}`;
       const isTest = action.command.trim() === context.testCommand.trim();
       return {
-        text: `$ ${action.command}\n${status}\n${output}`,
+        text: runObservationText(action.command, status, output),
         isError: result.exitCode !== 0,
         tests: isTest
           ? { passed: result.exitCode === 0, failed: result.exitCode === 0 ? 0 : failedCount(output), output }

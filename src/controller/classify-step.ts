@@ -11,7 +11,14 @@ import type { ActionKind } from "../agent/actions.js";
  * - `infrastructure`: the machinery failed (a command killed by a time or memory limit).
  */
 export type StepClass =
-  { kind: "ok" | "negative" | "model" | "infrastructure" } | { kind: "environment"; missing: string; fix: string };
+  | { kind: "ok" | "negative" | "model" | "infrastructure" }
+  | {
+      kind: "environment";
+      missing: string;
+      fix: string;
+      /** For a missing toolchain: the command the output named (`javac`), one of the several that name it. */
+      shown?: string;
+    };
 
 export interface Step {
   tool: ActionKind;
@@ -30,10 +37,22 @@ const NO_MATCH_TEXT = new RegExp(
 /** Nothing at all, or the search's own "no match" (a blank line between matches is no negative). */
 const noMatch = (text: string) => !text.trim() || NO_MATCH_TEXT.test(text);
 
+/**
+ * What a shell step printed, without the header Nightshift's run tool puts first (`$ command`, which may span lines,
+ * then `exit code N` or `timed out after …`; src/agent/tools.ts) and its `[stderr]` marker: a grep that found
+ * nothing printed nothing.
+ */
+export function commandOutput(text: string): string {
+  const m = /^\$ [\s\S]*?\n(?:exit code -?\d+|timed out after [^\n]*)(?:\n|$)/.exec(text);
+  return m ? text.slice(m[0].length).replace(/^\[stderr\]$/m, "") : text;
+}
+
 interface EnvRule {
   pattern: RegExp;
   missing: (m: RegExpMatchArray) => string;
   fix: string;
+  /** The command the output named, when it belongs to a toolchain (the toolchain's own fix then applies). */
+  shown?: (m: RegExpMatchArray) => string;
   /** When the match is the model's doing after all (give the pattern the `g` flag so later matches are tried). */
   unless?: (m: RegExpMatchArray) => boolean;
 }
@@ -51,16 +70,48 @@ const AGENT_COMMANDS = new Set([
 ]);
 
 const SETUP = "install it in the repository's `setup` command or the sandbox `image`";
+
+/**
+ * Commands that belong to one toolchain: a model missing `javac` tries `mvn`, `java` and `./gradlew` next, and all
+ * of them say the same thing, that the image has no JDK. They count as one missing thing.
+ */
+const TOOLCHAINS: { commands: string[]; missing: string; install: string }[] = [
+  {
+    commands: ["java", "javac", "jar", "jshell", "mvn", "gradle", "ant", "kotlinc", "sbt"],
+    missing: "a JDK with Maven or Gradle",
+    install: "a JDK and the build tool, and set JAVA_HOME,",
+  },
+  { commands: ["go", "gofmt"], missing: "a Go toolchain", install: "Go" },
+  { commands: ["cargo", "rustc", "rustup"], missing: "a Rust toolchain", install: "Rust (cargo)" },
+  {
+    commands: ["node", "npm", "npx", "yarn", "pnpm", "corepack"],
+    missing: "a Node.js toolchain",
+    install: "Node.js and its package manager",
+  },
+  { commands: ["dotnet"], missing: "a .NET SDK", install: "the .NET SDK" },
+  { commands: ["ruby", "gem", "bundle", "bundler", "rake"], missing: "a Ruby toolchain", install: "Ruby and Bundler" },
+  { commands: ["php", "composer"], missing: "a PHP toolchain", install: "PHP and Composer" },
+  {
+    commands: ["gcc", "g++", "cc", "c++", "clang", "clang++", "make", "cmake", "ninja"],
+    missing: "a C/C++ build toolchain",
+    install: "the compiler and build tools",
+  },
+];
+const toolchainOf = (command: string) => TOOLCHAINS.find((t) => t.commands.includes(command));
+const installIn = (what: string) => `install ${what} in the sandbox \`image\` or the repository's \`setup\` command`;
+const JAVA = toolchainOf("java")!;
+
 const ENV_RULES: EnvRule[] = [
   {
     pattern: /JAVA_HOME (?:is not set|is set to an invalid directory|not defined)|no java runtime present/i,
-    missing: () => "a Java runtime (JAVA_HOME)",
-    fix: "install a JDK in the sandbox `image` and set JAVA_HOME",
+    missing: () => JAVA.missing,
+    fix: installIn(JAVA.install),
   },
   {
     pattern: /(?:^|\n|: )(?:bash: |sh: (?:\d+: )?)?(?:line \d+: )?([\w.+-]+): (?:command )?not found\b/g,
     missing: (m) => `the command \`${m[1]}\``,
     fix: SETUP,
+    shown: (m) => m[1]!,
     unless: (m) => AGENT_COMMANDS.has(m[1]!),
   },
   {
@@ -96,8 +147,9 @@ const INFRASTRUCTURE = /\b(?:timed out after|execution timed out|exec timeout|Ki
 /** Classifies one step's result (see StepClass). */
 export function classifyStep(step: Step): StepClass {
   const searching = step.tool === "search" || step.tool === "find_files" || SEARCHING.test(step.command ?? "");
-  if (!step.isError) return searching && noMatch(step.text) ? { kind: "negative" } : { kind: "ok" };
-  if (searching && (noMatch(step.text) || /No such file or directory|not found/i.test(step.text)))
+  const output = step.tool === "run" ? commandOutput(step.text) : step.text;
+  if (!step.isError) return searching && noMatch(output) ? { kind: "negative" } : { kind: "ok" };
+  if (searching && (noMatch(output) || /No such file or directory|not found/i.test(output)))
     return { kind: "negative" };
   const env = environmentProblem(step.text);
   if (env) return env;
@@ -112,7 +164,12 @@ export function environmentProblem(text: string): Extract<StepClass, { kind: "en
     const m = rule.pattern.global
       ? [...text.matchAll(rule.pattern)].find((match) => !rule.unless?.(match))
       : text.match(rule.pattern);
-    if (m) return { kind: "environment", missing: rule.missing(m), fix: rule.fix };
+    if (!m) continue;
+    const shown = rule.shown?.(m);
+    const toolchain = shown === undefined ? undefined : toolchainOf(shown);
+    return toolchain
+      ? { kind: "environment", missing: toolchain.missing, fix: installIn(toolchain.install), shown }
+      : { kind: "environment", missing: rule.missing(m), fix: rule.fix };
   }
   return undefined;
 }

@@ -19,7 +19,7 @@ export async function preflightTestCommand(
   const result = await sandbox.exec(command, { timeoutMs, signal, maxOutputBytes: 64 * 1024 });
   if (result.exitCode === 0 || result.timedOut) return undefined;
   const problem = environmentProblem(`${result.stdout}\n${result.stderr}`);
-  return (
-    problem && `the test command \`${testCommand}\` cannot run: ${environmentMessage(problem.missing, problem.fix)}`
-  );
+  if (!problem) return undefined;
+  const missing = problem.shown ? `${problem.missing} (\`${problem.shown}\` not found)` : problem.missing;
+  return `the test command \`${testCommand}\` cannot run: ${environmentMessage(missing, problem.fix)}`;
 }
