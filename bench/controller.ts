@@ -3,8 +3,9 @@
  * and token caps), a StuckDetector-style baseline, and Nightshift's controller. Prints, per policy,
  * tokens and turns spent on failed traces, the share saved against budget only, resolved traces
  * stopped (false kills), and the median turns from flailing onset to stop.
- * Targets: ≥ 60% of failed traces' budget-only tokens saved, 0 false kills, median ≤ 3 turns, and
- * better than the baseline on every figure.
+ * Targets: ≥ 60% of failed traces' budget-only tokens saved, 0 false kills (a resolved trace stopped before its
+ * fix), every trace that loops after its fix stopped after it (salvaged), median ≤ 3 turns, and better than the
+ * baseline on every figure.
  * Then the same three policies on the real-run corpus's evaluation split (bench/controller-real-runs.ts),
  * when it has been built (NIGHTSHIFT_REAL_RUNS).
  */
@@ -28,16 +29,25 @@ const failed = traces.filter((t) => !t.resolved);
 const resolved = traces.filter((t) => t.resolved);
 const results = Object.entries(policiesWith(BUDGET)).map(([name, policy]) => {
   const onFailed = failed.map((t) => ({ trace: t, run: replay(t.events, policy) }));
-  const falseKills = resolved.filter((t) => replay(t.events, policy).stopped).map((t) => t.name);
+  const onResolved = resolved.map((t) => ({ trace: t, run: replay(t.events, policy) }));
+  // A resolved run stopped at or after the turn that put its fix in the worktree is salvaged (its diff goes to
+  // verification); stopped before it, or with no fix turn, it is a false kill.
+  const stopped = onResolved.filter((r) => r.run.stopped);
+  const salvaged = stopped.filter((r) => r.trace.fixAtTurn !== undefined && r.run.turns >= r.trace.fixAtTurn);
   return {
     name,
     tokens: onFailed.reduce((n, r) => n + r.run.tokens, 0),
     turns: onFailed.reduce((n, r) => n + r.run.turns, 0),
-    falseKills,
+    falseKills: stopped.filter((r) => !salvaged.includes(r)).map((r) => r.trace.name),
+    salvaged: salvaged.length,
     detection: median(onFailed.map((r) => r.run.turns - r.trace.onset! + 1)),
     byMode: onFailed,
+    environment: [...onFailed, ...onResolved].flatMap((r) =>
+      r.run.stopped?.reason === "environment" ? [r.run.stopped.message] : [],
+    ),
   };
 });
+const loopingAfterFix = resolved.filter((t) => t.fixAtTurn !== undefined).length;
 
 const base = results[0]!;
 console.log(
@@ -45,15 +55,21 @@ console.log(
     `${BUDGET.turns} turns / ${BUDGET.tokens} tokens\n`,
 );
 console.log(
-  "policy                    failed-trace tokens   turns   saved vs budget   false kills   median turns onset→stop",
+  "policy                    failed-trace tokens   turns   saved vs budget   false kills   salvaged   " +
+    "median turns onset→stop",
 );
 for (const r of results) {
   console.log(
     `${r.name.padEnd(25)} ${String(r.tokens).padStart(19)}   ${String(r.turns).padStart(5)}   ` +
       `${(((base.tokens - r.tokens) / base.tokens) * 100).toFixed(1).padStart(14)}%   ` +
-      `${String(r.falseKills.length).padStart(11)}   ${String(r.detection).padStart(23)}`,
+      `${String(r.falseKills.length).padStart(11)}   ${`${r.salvaged}/${loopingAfterFix}`.padStart(8)}   ` +
+      `${String(r.detection).padStart(23)}`,
   );
 }
+console.log(
+  `  (salvaged: of the ${loopingAfterFix} resolved traces that loop after their fix until the budget, those stopped ` +
+    "after the fix, whose diff goes to verification)",
+);
 const ours = results[2]!;
 const baseline = results[1]!;
 const onsetToStop = (r: { run: { turns: number }; trace: { onset?: number } }) => r.run.turns - r.trace.onset! + 1;
@@ -64,10 +80,18 @@ for (const mode of [...new Set(failed.map((t) => t.mode))]) {
   console.log(`  ${mode.padEnd(20)} ${rows.map((r) => `${onsetToStop(r)} (${stopReasonOf(r.run)})`).join(", ")}`);
 }
 if (ours.falseKills.length) console.log(`false kills: ${ours.falseKills.join(", ")}`);
+const environment = new Map<string, number>();
+for (const message of ours.environment) environment.set(message, (environment.get(message) ?? 0) + 1);
+console.log("nightshift environment outcomes (stops):");
+for (const [message, n] of environment) console.log(`  ${n} × ${message}`);
 const saved = (base.tokens - ours.tokens) / base.tokens;
 const checks = [
   [`≥ 60% of budget-only tokens saved (${(saved * 100).toFixed(1)}%)`, saved >= 0.6],
   ["0 false kills", ours.falseKills.length === 0],
+  [
+    `every resolved trace that loops after its fix stopped after it (${ours.salvaged}/${loopingAfterFix})`,
+    ours.salvaged === loopingAfterFix,
+  ],
   [`median detection ≤ 3 turns (${ours.detection})`, ours.detection <= 3],
   [
     "better than the baseline on tokens, turns and detection, and no more false kills",

@@ -249,6 +249,27 @@ describe("early-stop controller", () => {
       expect(stoppedOrNudged(c).stopped).toBe("repeated-error");
     });
 
+    it("repeated-error: a script re-run after each edit whose output moves only in its numbers is the fix working", () => {
+      const repro = { tool: "run", command: "python3 reproduce.py" } as const;
+      const b = run();
+      for (let i = 0; i < 4; i++)
+        b.edit("src/total.py", `h${i}`, `h${i + 1}`).act(repro, `AssertionError: expected 42, got ${38 + i}`, {
+          isError: true,
+        });
+      expect(stoppedOrNudged(b)).toEqual({ stopped: undefined, nudges: [] });
+      // Word for word the same failure after each edit: the edits change nothing the script sees.
+      const c = run();
+      for (let i = 0; i < 4; i++)
+        c.edit("src/total.py", `h${i}`, `h${i + 1}`).act(repro, "AssertionError: expected 42, got 38", {
+          isError: true,
+        });
+      expect(stoppedOrNudged(c).stopped).toBe("repeated-error");
+      // And with no edit between, the numbers are blanked as before: the same loop whatever the counter says.
+      const d = run();
+      for (let i = 0; i < 4; i++) d.read(`notes${i}.md`).act(repro, `failed after ${i}.${i}1 s`, { isError: true });
+      expect(stoppedOrNudged(d).stopped).toBe("repeated-error");
+    });
+
     it("a sed script's own text names no file: only its arguments are written", () => {
       expect(shellWrites("sed -i 's/query_debug.py/query_final.py/' tools/apply_patch.py")).toEqual([
         "tools/apply_patch.py",
@@ -290,15 +311,19 @@ describe("early-stop controller", () => {
     expect(decide(b.events, { budget: { ...BUDGET, energyWh: 10 } }, { elapsedMs: 0 })).toEqual({ kind: "continue" });
   });
 
-  it("on the trace corpus: stops every failed run before its budget and no resolved one", () => {
+  it("on the trace corpus: stops every failed run before its budget, no resolved one before its fix", () => {
     const dir = new URL("./fixtures/traces/", import.meta.url);
     const traces: Trace[] = readdirSync(dir)
       .filter((f) => f.endsWith(".json"))
       .map((f) => JSON.parse(readFileSync(new URL(f, dir), "utf8")));
-    expect(traces.length).toBeGreaterThanOrEqual(40);
+    expect(traces.length).toBeGreaterThanOrEqual(80);
     for (const trace of traces) {
       const result = replay(trace.events, policy);
-      if (trace.resolved) expect(result.stopped, trace.name).toBeUndefined();
+      if (trace.fixAtTurn !== undefined) {
+        // Fixed, then looping until the budget: stopped after the fix, so the diff goes to verification.
+        expect(result.stopped?.reason, trace.name).not.toMatch(/budget/);
+        expect(result.turns, trace.name).toBeGreaterThanOrEqual(trace.fixAtTurn);
+      } else if (trace.resolved) expect(result.stopped, trace.name).toBeUndefined();
       else expect(result.stopped?.reason, trace.name).not.toMatch(/budget/);
     }
   });

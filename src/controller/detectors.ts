@@ -1,5 +1,5 @@
 import type { StopReason } from "../agent/events.js";
-import { normalise } from "./normalise.js";
+import { blankIds, normalise } from "./normalise.js";
 import { errorShape, isEdit, mayHaveWritten, sameFile, type Turn } from "./turns.js";
 
 /** Thresholds, in one block with their defaults (README: "Early stopping"). */
@@ -126,16 +126,22 @@ export const DETECTORS: Detector[] = [
     threshold: (t) => t.repeatedError,
     nudge: "The same error came back again. Read the error message and do something different from what caused it.",
     occurrences: (turns) => {
-      const seen = new Set<string>();
+      /** Error shape → the output it came with last (ids blanked, numbers kept) and whether an edit followed. */
+      const seen = new Map<string, { output: string; editedSince: boolean }>();
       return turns.flatMap((turn) => {
+        if (isEdit(turn)) for (const entry of seen.values()) entry.editedSince = true;
         const obs = turn.observation;
         if (!obs || turn.step?.kind !== "model" || obs.tests) return [];
         // Code run to see what it does (a script, `python -c`) that fails like an earlier, different run is an
-        // experiment; the same code failing the same way again is the loop.
-        const shape = `${obs.tool}:${ranCode(turn) ? `${turn.shape}:` : ""}${errorShape(obs.text)}`;
-        if (seen.has(shape)) return [turn.turn];
-        seen.add(shape);
-        return [];
+        // experiment; the same code failing the same way again is the loop. After an edit, only word for word the
+        // same output counts: `expected 42, got 40` then `got 41` is the edit working.
+        const code = ranCode(turn);
+        const shape = `${obs.tool}:${code ? `${turn.shape}:` : ""}${errorShape(obs.text)}`;
+        const output = blankIds(obs.text);
+        const before = seen.get(shape);
+        seen.set(shape, { output, editedSince: false });
+        if (!before) return [];
+        return !code || !before.editedSince || before.output === output ? [turn.turn] : [];
       });
     },
   },
