@@ -6,6 +6,7 @@ import { classifyStep, commandOutput } from "../src/controller/classify-step.js"
 import { decide, type Budget } from "../src/controller/controller.js";
 import { normalise } from "../src/controller/normalise.js";
 import { replay } from "../src/controller/replay.js";
+import { commandsOf } from "../src/controller/detectors.js";
 import { isEdit, shellWrites, toTurns } from "../src/controller/turns.js";
 
 const BUDGET: Budget = { turns: 60, tokens: 1_000_000, minutes: 60 };
@@ -105,6 +106,17 @@ describe("step classification", () => {
     ).toBe("model");
   });
 
+  it("removing files that are already gone (a clean-up run twice) is a negative, not the model's error", () => {
+    const gone =
+      "rm: cannot remove 'reproduce.py': No such file or directory\nrm: cannot remove 'fix.py': No such file";
+    expect(
+      classifyStep({ tool: "run", command: "rm reproduce.py fix.py", text: `${gone} or directory`, isError: true }),
+    ).toEqual({ kind: "negative" });
+    // Anything else in the output is still the model's error.
+    const mixed = "rm: cannot remove 'a.py': No such file or directory\nrm: cannot remove 'src': Is a directory";
+    expect(classifyStep({ tool: "run", command: "rm a.py src", text: mixed, isError: true }).kind).toBe("model");
+  });
+
   it("searches that find nothing are not failed steps: no error-streak however many there are", () => {
     const b = run();
     for (let i = 0; i < 12; i++) b.act({ tool: "search", pattern: `name${i}` }, "No matches found", { isError: true });
@@ -124,6 +136,36 @@ describe("step classification", () => {
     const result = replay(probe(b.events), policy);
     expect(result.nudges).toContain("error-streak");
     expect(result.stopped?.reason).toBe("error-streak");
+  });
+});
+
+describe("commands that run code", () => {
+  it("splits a shell line into its commands, heredoc bodies left out", () => {
+    const line = "cd repro && cat <<'EOF' > t.py\nimport x; x.run() && y\nEOF\npython3 t.py | tail -5; echo done";
+    expect(commandsOf(line)).toEqual(["cd repro", "cat <<'EOF' > t.py", "python3 t.py", "tail -5", "echo done"]);
+  });
+
+  it("a script written with a heredoc and run in the same step failing is an experiment, not an error-streak", () => {
+    const b = run();
+    for (const [call, error] of [
+      ["compute_total(items)", "TypeError: unsupported operand"],
+      ["compute_tax(order)", "KeyError: 'rate'"],
+      ["round_half_up(2.5)", "AssertionError: expected 3"],
+      ["Order.from_dict(raw)", "ValueError: bad currency"],
+    ])
+      b.sh(
+        `cat <<'EOF' > probe.py\nprint(${call})\nEOF\npython3 probe.py`,
+        `Traceback (most recent call last):\n${error}`,
+      );
+    const result = replay(probe(b.events), policy);
+    expect(result.stopped).toBeUndefined();
+    expect(result.nudges).toEqual([]);
+    // The same failing commands that run no code are the model's errors in a row.
+    const c = run();
+    const errors = ["cannot stat", "Permission denied", "target is not a directory", "omitting directory"];
+    for (let i = 0; i < 4; i++)
+      c.sh(`cat <<'EOF' > notes${i}.txt\nx\nEOF\ncp notes${i}.txt /nowhere/`, `cp: ${errors[i]}`);
+    expect(replay(probe(c.events), policy).nudges).toContain("error-streak");
   });
 });
 

@@ -249,7 +249,7 @@ describe("early-stop controller", () => {
       expect(stoppedOrNudged(c).stopped).toBe("repeated-error");
     });
 
-    it("repeated-error: a script re-run after each edit whose output moves only in its numbers is the fix working", () => {
+    it("repeated-error: a script re-run after each edit, its output moving only in numbers, is the fix working", () => {
       const repro = { tool: "run", command: "python3 reproduce.py" } as const;
       const b = run();
       for (let i = 0; i < 4; i++)

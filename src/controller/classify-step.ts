@@ -4,7 +4,7 @@ import type { ActionKind } from "../agent/actions.js";
  * What a step's result says, read from its observation text and tool (pure):
  * - `ok`: it worked;
  * - `negative`: an informative negative — a search that found nothing, a path that is not there while
- *   looking for files. The model learned something; not a mistake;
+ *   looking for files, a file to delete that is already gone. The model learned something; not a mistake;
  * - `model`: an error the model caused (bad path, bad arguments, its code failing);
  * - `environment`: something the sandbox lacks that no model can fix — a command or toolchain, a module
  *   or dependency, network access, disk space. `missing` names it, `fix` tells the maintainer what to change;
@@ -142,6 +142,8 @@ const ENV_RULES: EnvRule[] = [
   },
 ];
 
+const ALREADY_GONE = /^(?:\[stderr\]|rm: cannot remove .*: No such file or directory)$/;
+
 const INFRASTRUCTURE = /\b(?:timed out after|execution timed out|exec timeout|Killed\b|out of memory|OOMKilled)/i;
 
 /** Classifies one step's result (see StepClass). */
@@ -150,6 +152,9 @@ export function classifyStep(step: Step): StepClass {
   const output = step.tool === "run" ? commandOutput(step.text) : step.text;
   if (!step.isError) return searching && noMatch(output) ? { kind: "negative" } : { kind: "ok" };
   if (searching && (noMatch(output) || /No such file or directory|not found/i.test(output)))
+    return { kind: "negative" };
+  // Removing what is already gone (a clean-up run twice): the workspace is as the model wants it.
+  if (output.trim() && output.split("\n").every((line) => !line.trim() || ALREADY_GONE.test(line)))
     return { kind: "negative" };
   const env = environmentProblem(step.text);
   if (env) return env;

@@ -81,12 +81,37 @@ const editedAfter = (turns: Turn[]) => {
   return 0;
 };
 
-/** A step that ran code (a script, the interpreter, a test runner): its failure is what the code did, not a misuse. */
+/** A command that runs code (a script, the interpreter, a test runner, a build): its failure is what the code did. */
 const RUNS_CODE = new RegExp(
-  String.raw`^\s*(?:cd\s+[^&;]+(?:&&|;)\s*)?(?:[A-Z_]+=\S+\s+)*` +
-    String.raw`(?:python[\d.]*|node|pytest|py\.test|tox|\./[\w./-]+|bash\s+[\w./-]+\.sh|sh\s+[\w./-]+\.sh)\b`,
+  String.raw`^(?:[A-Z_]+=\S+\s+)*(?:python[\d.]*|node|pytest|py\.test|tox|\./[\w./-]+|bash\s+[\w./-]+\.sh|` +
+    String.raw`sh\s+[\w./-]+\.sh|sphinx-build|make|npm\s+(?:test|run)|npx|yarn|go\s+(?:test|run)|` +
+    String.raw`cargo\s+(?:test|run)|mvn|gradle|javac?|ruby|rspec|php|perl)\b`,
 );
-const ranCode = (turn: Turn) => turn.action?.tool === "run" && RUNS_CODE.test(turn.action.command);
+/**
+ * A step that ran code: one of the commands in its shell line does (`cd x && python t.py`, or a script written with
+ * a heredoc and run after it). Its failure is what the code did, not a misuse of the tools.
+ */
+const ranCode = (turn: Turn) =>
+  turn.action?.tool === "run" && commandsOf(turn.action.command).some((c) => RUNS_CODE.test(c));
+
+/** The simple commands of a shell line: heredoc bodies dropped, split at newlines, `&&`, `||`, `;` and pipes. */
+export function commandsOf(line: string): string[] {
+  const lines = line.split("\n");
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i]!;
+    out.push(
+      ...text
+        .split(/&&|\|\||;|\|/)
+        .map((c) => c.trim())
+        .filter(Boolean),
+    );
+    const heredoc = /<<-?\s*(['"]?)(\w+)\1/.exec(text);
+    if (heredoc) while (i + 1 < lines.length && lines[i + 1]!.trim() !== heredoc[2]) i++;
+    if (heredoc) i++; // the terminator
+  }
+  return out;
+}
 
 export const DETECTORS: Detector[] = [
   {
