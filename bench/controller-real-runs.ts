@@ -30,7 +30,7 @@ export interface RealRunFigures {
   environment: Map<string, number>;
 }
 
-const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+export const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 const tokensOf = (run: RealRun) =>
   run.events.reduce((n, e) => n + (e.type === "model_reply" ? e.promptTokens + e.completionTokens : 0), 0);
 

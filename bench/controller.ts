@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { replay } from "../src/controller/replay.js";
 import { BUDGET, REAL_BUDGET, policiesWith, realPoliciesWith } from "./controller-policies.js";
 import type { Trace } from "../test/fixtures/traces/generate.js";
-import { benchRealRuns } from "./controller-real-runs.js";
+import { benchRealRuns, count } from "./controller-real-runs.js";
 
 const dir = join(import.meta.dirname, "../test/fixtures/traces");
 const traces: Trace[] = readdirSync(dir)
@@ -81,7 +81,7 @@ for (const mode of [...new Set(failed.map((t) => t.mode))]) {
 }
 if (ours.falseKills.length) console.log(`false kills: ${ours.falseKills.join(", ")}`);
 const environment = new Map<string, number>();
-for (const message of ours.environment) environment.set(message, (environment.get(message) ?? 0) + 1);
+for (const message of ours.environment) count(environment, message);
 console.log("nightshift environment outcomes (stops):");
 for (const [message, n] of environment) console.log(`  ${n} × ${message}`);
 const saved = (base.tokens - ours.tokens) / base.tokens;

@@ -251,19 +251,18 @@ describe("early-stop controller", () => {
 
     it("repeated-error: a script re-run after each edit, its output moving only in numbers, is the fix working", () => {
       const repro = { tool: "run", command: "python3 reproduce.py" } as const;
-      const b = run();
-      for (let i = 0; i < 4; i++)
-        b.edit("src/total.py", `h${i}`, `h${i + 1}`).act(repro, `AssertionError: expected 42, got ${38 + i}`, {
-          isError: true,
-        });
-      expect(stoppedOrNudged(b)).toEqual({ stopped: undefined, nudges: [] });
+      const editThenRepro = (output: (i: number) => string) => {
+        const b = run();
+        for (let i = 0; i < 4; i++)
+          b.edit("src/total.py", `h${i}`, `h${i + 1}`).act(repro, output(i), { isError: true });
+        return stoppedOrNudged(b);
+      };
+      expect(editThenRepro((i) => `AssertionError: expected 42, got ${38 + i}`)).toEqual({
+        stopped: undefined,
+        nudges: [],
+      });
       // Word for word the same failure after each edit: the edits change nothing the script sees.
-      const c = run();
-      for (let i = 0; i < 4; i++)
-        c.edit("src/total.py", `h${i}`, `h${i + 1}`).act(repro, "AssertionError: expected 42, got 38", {
-          isError: true,
-        });
-      expect(stoppedOrNudged(c).stopped).toBe("repeated-error");
+      expect(editThenRepro(() => "AssertionError: expected 42, got 38").stopped).toBe("repeated-error");
       // And with no edit between, the numbers are blanked as before: the same loop whatever the counter says.
       const d = run();
       for (let i = 0; i < 4; i++) d.read(`notes${i}.md`).act(repro, `failed after ${i}.${i}1 s`, { isError: true });

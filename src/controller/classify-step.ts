@@ -142,7 +142,7 @@ const ENV_RULES: EnvRule[] = [
   },
 ];
 
-const ALREADY_GONE = /^(?:\[stderr\]|rm: cannot remove .*: No such file or directory)$/;
+const ALREADY_GONE = /^rm: cannot remove .*: No such file or directory$/;
 
 const INFRASTRUCTURE = /\b(?:timed out after|execution timed out|exec timeout|Killed\b|out of memory|OOMKilled)/i;
 

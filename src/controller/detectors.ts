@@ -151,10 +151,11 @@ export const DETECTORS: Detector[] = [
     threshold: (t) => t.repeatedError,
     nudge: "The same error came back again. Read the error message and do something different from what caused it.",
     occurrences: (turns) => {
-      /** Error shape → the output it came with last (ids blanked, numbers kept) and whether an edit followed. */
-      const seen = new Map<string, { output: string; editedSince: boolean }>();
+      /** Error shape → the output it came with last (ids blanked, numbers kept) and that turn. */
+      const seen = new Map<string, { output: string; at: number }>();
+      let lastEdit = 0;
       return turns.flatMap((turn) => {
-        if (isEdit(turn)) for (const entry of seen.values()) entry.editedSince = true;
+        if (isEdit(turn)) lastEdit = turn.turn;
         const obs = turn.observation;
         if (!obs || turn.step?.kind !== "model" || obs.tests) return [];
         // Code run to see what it does (a script, `python -c`) that fails like an earlier, different run is an
@@ -164,9 +165,9 @@ export const DETECTORS: Detector[] = [
         const shape = `${obs.tool}:${code ? `${turn.shape}:` : ""}${errorShape(obs.text)}`;
         const output = blankIds(obs.text);
         const before = seen.get(shape);
-        seen.set(shape, { output, editedSince: false });
+        seen.set(shape, { output, at: turn.turn });
         if (!before) return [];
-        return !code || !before.editedSince || before.output === output ? [turn.turn] : [];
+        return !code || lastEdit <= before.at || before.output === output ? [turn.turn] : [];
       });
     },
   },

@@ -16,18 +16,19 @@ export function environmentStop(turns: readonly Turn[], repeats: number): Verdic
     entry.at.push(turn.turn);
     if (step.shown) entry.shown.add(step.shown);
     seen.set(step.missing, entry);
-    if (entry.at.length >= repeats) {
-      const names = [...entry.shown].map((n) => `\`${n}\``).join(", ");
+    if (entry.at.length >= repeats)
       return {
         kind: "stop",
         reason: "environment",
-        message: environmentMessage(names ? `${step.missing} (${names} not found)` : step.missing, step.fix),
+        message: environmentMessage(step.missing, step.fix, [...entry.shown]),
         evidence: entry.at,
       };
-    }
   }
   return undefined;
 }
 
-export const environmentMessage = (missing: string, fix: string) =>
-  `the sandbox lacks ${missing}; ${fix}. This is the environment, not the model`;
+/** What the maintainer reads: what is missing (with the commands found missing, for a toolchain) and what to change. */
+export function environmentMessage(missing: string, fix: string, shown: readonly string[] = []): string {
+  const names = shown.length ? ` (${shown.map((n) => `\`${n}\``).join(", ")} not found)` : "";
+  return `the sandbox lacks ${missing}${names}; ${fix}. This is the environment, not the model`;
+}

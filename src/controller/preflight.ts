@@ -20,6 +20,6 @@ export async function preflightTestCommand(
   if (result.exitCode === 0 || result.timedOut) return undefined;
   const problem = environmentProblem(`${result.stdout}\n${result.stderr}`);
   if (!problem) return undefined;
-  const missing = problem.shown ? `${problem.missing} (\`${problem.shown}\` not found)` : problem.missing;
-  return `the test command \`${testCommand}\` cannot run: ${environmentMessage(missing, problem.fix)}`;
+  const shown = problem.shown ? [problem.shown] : [];
+  return `the test command \`${testCommand}\` cannot run: ${environmentMessage(problem.missing, problem.fix, shown)}`;
 }
