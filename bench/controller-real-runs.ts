@@ -28,6 +28,8 @@ export interface RealRunFigures {
   resolvedStops: Map<string, number>;
   lostStops: Map<string, number>;
   environment: Map<string, number>;
+  /** Environment findings told to the model by a nudge, in runs that were not stopped for them. */
+  environmentNudged: Map<string, number>;
 }
 
 export const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
@@ -35,7 +37,7 @@ const tokensOf = (run: RealRun) =>
   run.events.reduce((n, e) => n + (e.type === "model_reply" ? e.promptTokens + e.completionTokens : 0), 0);
 
 /** A resolved run's fix survives a stop when the stop came at or after the turn that wrote it. */
-export function fixLost(run: RealRun, result: Replay): boolean {
+export function fixLost(run: RealRun, result: Pick<Replay, "turns" | "stopped">): boolean {
   if (!result.stopped) return false;
   const at = run.meta.fixAtTurn;
   return at === undefined || at === null || result.turns < at;
@@ -63,6 +65,7 @@ export function measure(
     resolvedStops: new Map(),
     lostStops: new Map(),
     environment: new Map(),
+    environmentNudged: new Map(),
   };
   for (const run of runs) {
     const result = replays.get(run.meta.id) ?? replay(run.events, policy);
@@ -71,6 +74,8 @@ export function measure(
       count(f.stops, result.stopped.reason);
       if (result.stopped.reason === "environment") count(f.environment, result.stopped.message);
     }
+    if (result.stopped?.reason !== "environment")
+      for (const found of result.findings) count(f.environmentNudged, found);
     if (!run.meta.resolved) {
       f.unresolvedTokens += result.tokens;
       f.recordedUnresolvedTokens += tokensOf(run);
@@ -178,6 +183,7 @@ export function benchRealRuns(policies: Record<string, Policy>, budget: Budget, 
         (f.resolvedLostAtEndOfRun ? ` (${f.resolvedLostAtEndOfRun} of them with the fix turn only bounded)` : ""),
     );
     console.log(`  environment outcomes (stops) — ${list(f.environment)}`);
+    console.log(`  environment outcomes (told to the model, run went on) — ${list(f.environmentNudged)}`);
   }
   const findings = environmentFindings(runs);
   console.log(
@@ -229,7 +235,7 @@ export function turnCaps(runs: RealRun[], caps: number[]): { cap: number; saved:
       if (!run.meta.resolved) {
         recorded += tokens.reduce((a, b) => a + b, 0);
         kept += tokens.slice(0, cap).reduce((a, b) => a + b, 0);
-      } else if (cut && fixLost(run, { turns: cap, tokens: 0, nudges: [], stopped: CAP_STOP })) lost++;
+      } else if (cut && fixLost(run, { turns: cap, stopped: CAP_STOP })) lost++;
     }
     return { cap, saved: recorded ? 1 - kept / recorded : 0, lost };
   });

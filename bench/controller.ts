@@ -45,6 +45,9 @@ const results = Object.entries(policiesWith(BUDGET)).map(([name, policy]) => {
     environment: [...onFailed, ...onResolved].flatMap((r) =>
       r.run.stopped?.reason === "environment" ? [r.run.stopped.message] : [],
     ),
+    environmentNudged: [...onFailed, ...onResolved].flatMap((r) =>
+      r.run.stopped?.reason === "environment" ? [] : r.run.findings,
+    ),
   };
 });
 const loopingAfterFix = resolved.filter((t) => t.fixAtTurn !== undefined).length;
@@ -84,6 +87,10 @@ const environment = new Map<string, number>();
 for (const message of ours.environment) count(environment, message);
 console.log("nightshift environment outcomes (stops):");
 for (const [message, n] of environment) console.log(`  ${n} × ${message}`);
+const nudged = new Map<string, number>();
+for (const message of ours.environmentNudged) count(nudged, message);
+console.log("nightshift environment outcomes (told to the model, run went on):");
+for (const [message, n] of nudged) console.log(`  ${n} × ${message}`);
 const saved = (base.tokens - ours.tokens) / base.tokens;
 const checks = [
   [`≥ 60% of budget-only tokens saved (${(saved * 100).toFixed(1)}%)`, saved >= 0.6],

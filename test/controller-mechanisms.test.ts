@@ -250,42 +250,66 @@ describe("nudges decay with progress", () => {
   });
 });
 
-describe("environment stop", () => {
-  it("the same missing toolchain three times stops the run as `environment`, naming it, not blaming the model", () => {
-    const b = run()
+describe("environment: nudge, then stop", () => {
+  const javacThrice = () =>
+    run()
       .sh("javac Main.java", "bash: javac: command not found")
       .read("Main.java")
       .sh("javac -d out Main.java", "bash: javac: command not found")
       .sh("javac Main.java Util.java", "bash: javac: command not found");
+
+  it("a missing toolchain three times: the model is told what is missing; the maintainer's finding rides along", () => {
+    const verdict = policy(javacThrice().events);
+    expect(verdict).toMatchObject({ kind: "nudge", reason: "environment", evidence: [1, 3, 4] });
+    if (verdict.kind !== "nudge") throw new Error("expected a nudge");
+    expect(verdict.message).toContain("lacks a JDK with Maven or Gradle (`javac` not found)");
+    expect(verdict.message).toContain("Do not try it again");
+    expect(verdict.finding).toContain("install a JDK and the build tool, and set JAVA_HOME, in the sandbox `image`");
+    expect(verdict.finding).toContain("not the model");
+  });
+
+  it("trying it again after being told stops the run as `environment`, naming it, not blaming the model", () => {
+    const b = javacThrice().read("Util.java").sh("mvn -q compile", "bash: mvn: command not found");
     const result = replay(probe(b.events), policy);
-    expect(result.stopped).toMatchObject({ reason: "environment", evidence: [1, 3, 4] });
+    expect(result.nudges).toEqual(["environment"]);
+    expect(result.stopped).toMatchObject({ reason: "environment", evidence: [1, 3, 4, 6] });
     expect(result.stopped!.message).toContain("a JDK with Maven or Gradle");
-    expect(result.stopped!.message).toContain("`javac` not found");
+    expect(result.stopped!.message).toContain("`javac`, `mvn` not found");
     expect(result.stopped!.message).toContain("not the model");
     expect(result.nudges).not.toContain("error-streak");
   });
 
-  it("the commands of one toolchain tried in turn are one missing thing: mvn, javac, JAVA_HOME stop the run", () => {
+  it("a model that tried javac three times, was told, and then reads and edits is not stopped", () => {
+    const b = javacThrice()
+      .read("Util.java")
+      .edit("Main.java", "a - b", "a + b", "h1", "h2")
+      .sh("grep -n 'a + b' Main.java", "3: return a + b;", false);
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).toEqual(["environment"]);
+    expect(result.stopped).toBeUndefined();
+  });
+
+  it("the commands of one toolchain tried in turn are one missing thing: mvn, javac, JAVA_HOME", () => {
     const b = run()
       .sh("mvn -q test", "bash: mvn: command not found")
       .sh("javac -d out src/App.java", "bash: javac: command not found")
       .read("src/App.java")
       .sh("./gradlew test", "ERROR: JAVA_HOME is not set and no 'java' command could be found in your PATH.");
-    const result = replay(probe(b.events), policy);
-    expect(result.stopped).toMatchObject({ reason: "environment", evidence: [1, 2, 4] });
-    expect(result.stopped!.message).toContain("`mvn`, `javac` not found");
-    expect(result.stopped!.message).toContain(
-      "install a JDK and the build tool, and set JAVA_HOME, in the sandbox `image`",
-    );
+    const verdict = policy(b.events);
+    expect(verdict).toMatchObject({ kind: "nudge", reason: "environment", evidence: [1, 2, 4] });
+    if (verdict.kind !== "nudge") throw new Error("expected a nudge");
+    expect(verdict.finding).toContain("`mvn`, `javac` not found");
   });
 
-  it("different tools missing once each, of different toolchains, do not stop the run", () => {
+  it("different tools missing once each, of different toolchains, are neither nudged nor stopped", () => {
     const b = run()
       .sh("mvn -q test", "bash: mvn: command not found")
       .sh("go test ./...", "bash: go: command not found")
       .sh("cargo test", "bash: cargo: command not found")
       .sh("shellcheck run.sh", "bash: shellcheck: command not found");
-    expect(replay(probe(b.events), policy).stopped?.reason).not.toBe("environment");
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).not.toContain("environment");
+    expect(result.stopped?.reason).not.toBe("environment");
   });
 
   it("one missing command the model works around does not stop the run", () => {

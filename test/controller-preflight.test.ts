@@ -46,9 +46,10 @@ async function sandbox(): Promise<Sandbox> {
   return box;
 }
 
-async function runWith(testCommand: string) {
+async function runWith(testCommand: string, actions: object[] = [], turns = 3) {
   ollama.requests.length = 0;
-  ollama.setScript(() => ({ content: JSON.stringify({ tool: "read_file", path: "src/calc.py" }) }));
+  const read = { tool: "read_file", path: "src/calc.py" };
+  ollama.setScript((_, i) => ({ content: JSON.stringify(actions[i] ?? read) }));
   const events: AgentEvent[] = [];
   const model = createChatModel({
     host: ollama.host,
@@ -60,7 +61,7 @@ async function runWith(testCommand: string) {
   });
   const result = await runAgent(
     { model, sandbox: await sandbox(), emit: (e) => events.push(e) },
-    { issue: ISSUE, testCommand, budget: { turns: 3, tokens: 200_000, minutes: 10 } },
+    { issue: ISSUE, testCommand, budget: { turns, tokens: 200_000, minutes: 10 } },
   );
   return { result, events, chats: ollama.requests.length };
 }
@@ -87,5 +88,35 @@ describe("preflight: the test command is checked once before the first model cal
     const { result, chats } = await runWith(`python3 -c "import sys; print('1 failed'); sys.exit(1)"`);
     expect(result.reason).not.toBe("environment");
     expect(chats).toBeGreaterThan(0);
+  });
+});
+
+describe("a toolchain the model keeps reaching for during the run (the test command works)", () => {
+  const TESTS = `python3 -c "import test_calc; test_calc.test_add(); print('1 passed')"`;
+  const javaTries = [
+    { tool: "run", command: "javac Main.java" },
+    { tool: "run", command: "mvn -q compile" },
+    { tool: "run", command: "java -version" },
+  ];
+  const lastPrompt = (i: number) => ollama.requests[i]!.messages.at(-1)!.content;
+
+  it("is told once what the sandbox lacks, makes the fix; the result carries the finding", async () => {
+    const fix = { tool: "edit", path: "src/calc.py", search: "a - b", replace: "a + b" };
+    const finish = { tool: "finish", summary: "add() adds" };
+    const { result, events } = await runWith(TESTS, [...javaTries, fix, finish, finish], 10);
+    expect(result.reason).toBe("finished");
+    expect(result.testsPassed).toBe(true);
+    expect(lastPrompt(3)).toContain("The sandbox lacks a JDK with Maven or Gradle");
+    expect(lastPrompt(3)).toContain("Do not try it again");
+    expect(events.filter((e) => e.type === "verdict" && e.detector === "environment")).toHaveLength(1);
+    expect(result.environment).toContain("install a JDK and the build tool, and set JAVA_HOME");
+    expect(result.environment).toContain("not the model");
+  });
+
+  it("trying it again after being told stops the run as `environment`, with no further model call", async () => {
+    const { result, chats } = await runWith(TESTS, [...javaTries, { tool: "run", command: "javac -version" }], 10);
+    expect(result.reason).toBe("environment");
+    expect(result.message).toContain("the sandbox lacks a JDK with Maven or Gradle (`javac`, `mvn`, `java` not found)");
+    expect(chats).toBe(4);
   });
 });

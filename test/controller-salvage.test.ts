@@ -77,4 +77,29 @@ describe("salvage through the run pipeline", () => {
       redis.disconnect();
     }
   }, 200_000);
+
+  it("no JDK: told, the model fixed the bug anyway; the PR and the run record name what to install", async () => {
+    const steps = [
+      act({ tool: "run", command: "javac Ops.java" }),
+      act({ tool: "run", command: "mvn -q compile" }),
+      act({ tool: "run", command: "java -version" }),
+      act({ tool: "edit", path: "calc/ops.py", search: "return a - b", replace: "return a + b" }),
+    ];
+    ollama.setScript((_body, index) => steps[index] ?? act({ tool: "finish", summary: "add() adds" }));
+    const { webhookUrl, redis } = await start();
+    try {
+      await deliver(webhookUrl, "s3cret", "issues", issuesPayload("labeled", "agent-try"));
+      const pr = await waitFor(async () => github.pulls[0], 150_000, "the draft PR");
+      expect(pr.body).toContain("stopped because: finished");
+      expect(pr.body).toContain(
+        "Environment: the sandbox lacks a JDK with Maven or Gradle (`javac`, `mvn`, `java` not",
+      );
+      expect(pr.body).not.toContain("Salvaged");
+      const runId = (await redis.zrange("nightshift:runs", "0", "-1"))[0]!;
+      const record = await redis.hgetall(`nightshift:run:${runId}`);
+      expect(record.environment).toContain("install a JDK and the build tool, and set JAVA_HOME");
+    } finally {
+      redis.disconnect();
+    }
+  }, 200_000);
 });

@@ -58,6 +58,8 @@ export interface AgentResult {
   tokens: number;
   /** Why the run was stopped, in words (a stop other than "finished"). */
   message?: string;
+  /** What the sandbox lacks, for the maintainer, when the controller found it during the run and told the model. */
+  environment?: string;
 }
 
 /** The run so far: what the completeness checks read (the controller reads the events). */
@@ -68,6 +70,7 @@ interface RunState {
   events: AgentEvent[];
   editedSinceTests: boolean;
   lastTests?: { passed: boolean; output: string };
+  environment?: string;
 }
 
 /**
@@ -86,7 +89,7 @@ export async function runAgent(deps: AgentDeps, task: AgentTask): Promise<AgentR
   const finish = (reason: StopReason, summary?: string): AgentResult => {
     const result = { reason, summary, testsPassed: state.lastTests?.passed, turns: state.turns, tokens: state.tokens };
     emit({ type: "finish", ...result });
-    return result;
+    return state.environment ? { ...result, environment: state.environment } : result;
   };
   const on = resolveMechanisms(task.mechanisms);
   const pickCards = createCardPicker();
@@ -244,6 +247,7 @@ export async function runAgent(deps: AgentDeps, task: AgentTask): Promise<AgentR
       evidence: verdict.evidence,
     });
     if (verdict.kind === "stop") throw new StopRun(verdict.reason, verdict.message);
+    if (verdict.finding) state.environment = verdict.finding;
     return verdict.message;
   }
 }

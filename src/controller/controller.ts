@@ -1,6 +1,6 @@
 import type { AgentEvent, StopReason } from "../agent/events.js";
 import { DEFAULT_THRESHOLDS, DETECTORS, type DetectorThresholds } from "./detectors.js";
-import { environmentStop } from "./environment-stop.js";
+import { environmentVerdict } from "./environment-verdict.js";
 import { forgottenAt, progressByTurn } from "./progress.js";
 import { toTurns } from "./turns.js";
 
@@ -26,13 +26,21 @@ export interface Meters {
 
 export type Verdict =
   | { kind: "continue" }
-  | { kind: "nudge"; reason: StopReason; message: string; evidence: number[] }
+  | {
+      kind: "nudge";
+      reason: StopReason;
+      /** What the model is told. */
+      message: string;
+      evidence: number[];
+      /** For the maintainer, when the nudge found something they must fix (the sandbox lacks a toolchain). */
+      finding?: string;
+    }
   | { kind: "stop"; reason: StopReason; message: string; evidence: number[] };
 
 /**
  * The early-stop controller: pure, from the run's events, before every model call. Budgets stop at
- * once. Each flailing detector first sends one corrective nudge; if its pattern occurs again after
- * that, the run stops with the detector's reason and the turns that showed it.
+ * once. Each flailing detector, and the environment check, first sends one corrective nudge; if its
+ * pattern occurs again after that, the run stops with the detector's reason and the turns that showed it.
  */
 export function decide(events: readonly AgentEvent[], config: ControllerConfig, meters: Meters): Verdict {
   const budget = config.budget;
@@ -46,11 +54,12 @@ export function decide(events: readonly AgentEvent[], config: ControllerConfig, 
     return stop("energy-budget", `used ${meters.energyWh.toFixed(1)} of ${budget.energyWh} Wh`, []);
 
   const thresholds = { ...DEFAULT_THRESHOLDS, ...config.thresholds };
-  const environment = environmentStop(turns, thresholds.environmentRepeats);
-  if (environment) return environment;
+  // The environment's nudge comes before any detector's: the model cannot fix what the sandbox lacks.
+  const environment = environmentVerdict(turns, thresholds.environmentRepeats);
+  if (environment?.kind === "stop") return environment;
   const nudgedAt = new Map(turns.filter((t) => t.nudged).map((t) => [t.nudged!, t.turn]));
   const progress = progressByTurn(turns);
-  let nudge: Verdict | undefined;
+  let nudge: Verdict | undefined = environment;
   for (const detector of DETECTORS) {
     const nudged = nudgedAt.get(detector.reason);
     // A nudge is forgotten after enough progress of the kinds this detector cares about; then only what

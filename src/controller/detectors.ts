@@ -25,7 +25,8 @@ export interface DetectorThresholds {
   thinkingCuts: number;
   /** Successful edits that repeat an earlier edit word for word (numbers aside), before a nudge. */
   repeatedEdits: number;
-  /** Turns showing the same missing command, module, network or disk before the run stops as `environment`. */
+  /** Turns showing the same missing command, module, network or disk before the model is told it is missing; one
+   * more after that stops the run as `environment`. */
   environmentRepeats: number;
   /** Turns of progress (a new file touched, new content seen, tests changing) after which a nudge is forgotten. */
   nudgeDecay: number;

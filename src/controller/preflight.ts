@@ -1,6 +1,6 @@
 import type { Sandbox } from "../sandbox/sandbox.js";
 import { environmentProblem } from "./classify-step.js";
-import { environmentMessage } from "./environment-stop.js";
+import { environmentMessage } from "./environment-verdict.js";
 
 /**
  * Runs the repository's test command once before the first model call. Failing tests are expected (the

@@ -9,6 +9,8 @@ export interface Replay {
   tokens: number;
   stopped?: { reason: StopReason; message: string; evidence: number[] };
   nudges: StopReason[];
+  /** What nudges found for the maintainer (the sandbox lacks a toolchain), in the order they came. */
+  findings: string[];
 }
 
 /**
@@ -19,6 +21,7 @@ export interface Replay {
 export function replay(events: readonly AgentEvent[], policy: Policy): Replay {
   const history: AgentEvent[] = [];
   const nudges: StopReason[] = [];
+  const findings: string[] = [];
   let turns = 0;
   let tokens = 0;
   for (const event of events) {
@@ -30,9 +33,11 @@ export function replay(events: readonly AgentEvent[], policy: Policy): Replay {
           tokens,
           stopped: { reason: verdict.reason, message: verdict.message, evidence: verdict.evidence },
           nudges,
+          findings,
         };
       if (verdict.kind === "nudge") {
         nudges.push(verdict.reason);
+        if (verdict.finding) findings.push(verdict.finding);
         history.push({
           type: "verdict",
           turn: turns,
@@ -47,7 +52,7 @@ export function replay(events: readonly AgentEvent[], policy: Policy): Replay {
     if (event.type === "model_reply") tokens += event.promptTokens + event.completionTokens;
     history.push(event);
   }
-  return { turns, tokens, nudges };
+  return { turns, tokens, nudges, findings };
 }
 
 /** Wall time a recorded run had used by its last event: model and tool durations added up. */

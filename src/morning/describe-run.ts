@@ -22,6 +22,15 @@ const HELP_FOR_STOP: Record<string, string> = {
 };
 
 export function describeRun(run: Record<string, string | undefined>): RunWords {
+  const words = fromOutcome(run);
+  // A run that found the sandbox lacking something (and was told to work without it) ended without a PR: the
+  // setup is what would help, whatever the outcome's own advice.
+  return words.kind === "no-pr" && run.environment && run.outcome !== "stopped: aborted"
+    ? { ...words, help: `${SETUP_FIX}: ${run.environment}` }
+    : words;
+}
+
+function fromOutcome(run: Record<string, string | undefined>): RunWords {
   const outcome = run.outcome ?? "";
   const pr = run.prNumber ? `#${run.prNumber}` : "its PR";
   const why = run.why ?? run.salvagedBecause ?? "";

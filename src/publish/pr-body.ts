@@ -14,6 +14,8 @@ export interface RunFigures {
   stopReason: StopReason;
   /** Set when the agent was stopped and its diff salvaged for verification: why it was stopped. */
   salvaged?: string;
+  /** What the sandbox lacks, when the controller found it during the run: the maintainer's to fix. */
+  environment?: string;
 }
 
 /** Who asked, which model, which base, where the run is, and how feedback reaches the next attempt. */
@@ -69,6 +71,7 @@ export function prBody(o: {
     ...(o.run.salvaged
       ? [`Salvaged: the agent was stopped (${o.run.salvaged}); verification, not the agent, passed it.`]
       : []),
+    ...(o.run.environment ? [`Environment: ${o.run.environment}.`] : []),
     ...aboutSection(about),
   ].join("\n");
 }

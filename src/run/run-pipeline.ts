@@ -237,6 +237,8 @@ export function createRunPipeline(deps: PipelineDeps): RunPipeline {
           turns: String(result.turns),
           tokens: String(result.tokens),
           stopReason: result.reason,
+          // What the sandbox lacks, found during the run: the run page and the morning report name it.
+          ...(result.environment ? { environment: result.environment } : {}),
           energyWh: energyWh === undefined ? "unknown" : energyWh.toFixed(2),
         });
         if (diskFull || workspaceDiskFull(workspace))
@@ -299,6 +301,7 @@ export function createRunPipeline(deps: PipelineDeps): RunPipeline {
             energyWh,
             stopReason: result.reason,
             ...(stopped ? { salvaged: why } : {}),
+            ...(result.environment ? { environment: result.environment } : {}),
           },
         });
         return "verifying";

@@ -23,6 +23,8 @@ export const verifyJobSchema = z.object({
     stopReason: z.string(),
     /** Set when the agent was stopped and its diff was salvaged for verification: why it was stopped. */
     salvaged: z.string().optional(),
+    /** What the sandbox lacks, when the controller found it during the run (the maintainer's to fix). */
+    environment: z.string().optional(),
   }),
   /** A follow-up run from a review: the PR it updates and who asked. */
   followUp: z.object({ pr: z.number().int().positive(), reviewer: z.string() }).optional(),

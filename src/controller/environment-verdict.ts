@@ -1,0 +1,52 @@
+import type { Verdict } from "./controller.js";
+import type { Turn } from "./turns.js";
+
+/**
+ * A run whose sandbox lacks something no model can supply (a command or toolchain, a module, network, disk; the
+ * commands of one toolchain, `javac`, `mvn`, `java`, count as one). When one missing thing has come back `repeats`
+ * times, the model is told once what is missing and to work without it — a model that tried `javac` before reading
+ * the code can still make the fix. If after that the model hits a missing thing again (one seen `repeats` times),
+ * the run stops as `environment`, with a message for the maintainer that names what is missing and what to change;
+ * it never blames the model. The finding also rides on the nudge (`finding`) so a run that goes on to succeed
+ * still tells the maintainer.
+ */
+export function environmentVerdict(turns: readonly Turn[], repeats: number): Verdict | undefined {
+  const nudgedAt = turns.find((t) => t.nudged === "environment")?.turn;
+  const seen = new Map<string, { at: number[]; shown: Set<string>; fix: string }>();
+  let first: { missing: string; at: number[]; shown: Set<string>; fix: string } | undefined;
+  for (const turn of turns) {
+    const step = turn.step;
+    if (step?.kind !== "environment") continue;
+    const entry = seen.get(step.missing) ?? { at: [], shown: new Set<string>(), fix: step.fix };
+    entry.at.push(turn.turn);
+    if (step.shown) entry.shown.add(step.shown);
+    seen.set(step.missing, entry);
+    if (entry.at.length < repeats) continue;
+    first ??= { missing: step.missing, ...entry };
+    if (nudgedAt !== undefined && turn.turn > nudgedAt)
+      return {
+        kind: "stop",
+        reason: "environment",
+        message: environmentMessage(step.missing, step.fix, [...entry.shown]),
+        evidence: entry.at,
+      };
+  }
+  if (nudgedAt !== undefined || !first) return undefined;
+  const names = [...first.shown].map((n) => `\`${n}\``).join(", ");
+  return {
+    kind: "nudge",
+    reason: "environment",
+    message:
+      `The sandbox lacks ${first.missing}${names ? ` (${names} not found)` : ""}, and nothing can be installed: ` +
+      "there is no network. Do not try it again. Make the change from reading the code, check it with the " +
+      "commands that do work (the repository's test command among them), then finish.",
+    evidence: first.at,
+    finding: environmentMessage(first.missing, first.fix, [...first.shown]),
+  };
+}
+
+/** What the maintainer reads: what is missing (with the commands found missing, for a toolchain) and what to change. */
+export function environmentMessage(missing: string, fix: string, shown: readonly string[] = []): string {
+  const names = shown.length ? ` (${shown.map((n) => `\`${n}\``).join(", ")} not found)` : "";
+  return `the sandbox lacks ${missing}${names}; ${fix}. This is the environment, not the model`;
+}
