@@ -86,6 +86,43 @@ describe("step classification", () => {
     });
   });
 
+  it.each([
+    [
+      "./mvnw -q test",
+      "Error: JAVA_HOME is not defined correctly.\n  We cannot execute /usr/lib/jvm/bin/java",
+      "a JDK",
+    ],
+    [
+      "mvn -o test",
+      "[ERROR] Failed to execute goal on project app: Could not transfer artifact junit:junit:pom:4.13 from/to " +
+        "central (https://repo.maven.apache.org/maven2): repo.maven.apache.org: Name or service not known",
+      "network access",
+    ],
+    [
+      "./gradlew test",
+      "Downloading https://services.gradle.org/distributions/gradle-8.5-bin.zip\n" +
+        'Exception in thread "main" java.net.UnknownHostException: services.gradle.org',
+      "network access",
+    ],
+    [
+      "go test ./...",
+      'go: github.com/stretchr/testify@v1.8.4: Get "https://proxy.golang.org/github.com/stretchr/testify/@v/v1.8.4.mod"' +
+        ": dial tcp: lookup proxy.golang.org on 127.0.0.11:53: no such host",
+      "network access",
+    ],
+  ])("`%s` failing for want of a JDK or the network is the environment", (command, output, missing) => {
+    expect(classifyStep({ tool: "run", command, text: output, isError: true })).toMatchObject({
+      kind: "environment",
+      missing: expect.stringContaining(missing),
+    });
+  });
+
+  it("a Java test that fails on an assertion about hosts is the model's, not the network's", () => {
+    const output =
+      "[ERROR] HostTest.rejects:12 expected:<localhost> but was:<127.0.0.1>\n[ERROR] Tests run: 3, Failures: 1";
+    expect(classifyStep({ tool: "run", command: "mvn -q test", text: output, isError: true }).kind).toBe("model");
+  });
+
   it("reads a shell step's output in the form the run tool gives it: a grep that printed nothing is a negative", () => {
     const text = (command: string, status: string, output: string) => runObservationText(command, status, output);
     const grep = { tool: "run", command: 'grep -rn "compute_total" src', isError: true } as const;

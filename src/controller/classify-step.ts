@@ -103,7 +103,7 @@ const JAVA = toolchainOf("java")!;
 
 const ENV_RULES: EnvRule[] = [
   {
-    pattern: /JAVA_HOME (?:is not set|is set to an invalid directory|not defined)|no java runtime present/i,
+    pattern: /JAVA_HOME (?:is not set|is set to an invalid directory|(?:is )?not defined)|no java runtime present/i,
     missing: () => JAVA.missing,
     fix: installIn(JAVA.install),
   },
@@ -131,7 +131,13 @@ const ENV_RULES: EnvRule[] = [
     fix: "install the project's dependencies in the repository's `setup` command (e.g. `npm ci`)",
   },
   {
-    pattern: /Could not resolve host|name resolution|Network is unreachable|getaddrinfo E(?:NOTFOUND|AI_AGAIN)/i,
+    // curl/git/cargo, pip, npm, Java (Maven, the Gradle wrapper), Go: each tool's words for "no network".
+    pattern: new RegExp(
+      String.raw`Could not resolve host|name resolution|Name or service not known|Network is unreachable|` +
+        String.raw`getaddrinfo E(?:NOTFOUND|AI_AGAIN)|UnknownHostException|Could not transfer artifact|` +
+        String.raw`dial tcp: lookup \S+(?: on \S+)?: no such host`,
+      "i",
+    ),
     missing: () => "network access",
     fix: "fetch what the tests need during `setup` (the agent runs without network)",
   },
