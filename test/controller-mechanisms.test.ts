@@ -240,6 +240,40 @@ describe("repeated identical edit", () => {
     expect(result.stopped).toMatchObject({ reason: "repeated-edit", evidence: [3, 4] });
   });
 
+  describe("by line range (SWE-agent, Moatless): the same block again at another range", () => {
+    const BLOCK = "    if not items:\n        return 0\n    return sum(items)";
+    const rangeEdit = (b: ReturnType<typeof run>, from: number, to: number, replace: string, lines: number) =>
+      b.act({ tool: "edit", path: "a.py", search: `lines ${from}-${to} of a.py`, replace }, "[File: /r/a.py]", {
+        file: { path: "a.py", before: `h${from}`, after: `h${from + 1}`, lines },
+      });
+
+    it("while the file grows by the block each time is a duplication loop: nudged, then stopped", () => {
+      const b = run().read("a.py");
+      for (const [k, at] of [12, 15, 18].entries()) rangeEdit(b, at, at, BLOCK, 102 + 2 * k);
+      const result = replay(probe(b.events), policy);
+      expect(result.nudges).toContain("repeated-edit");
+      expect(result.stopped).toMatchObject({ reason: "repeated-edit", evidence: [3, 4] });
+    });
+
+    it("the same line fixed in two places, the length unchanged, is no repeat", () => {
+      const b = run().read("a.py");
+      rangeEdit(b, 10, 10, "    regex = r'^[\\w.@+-]+\\Z'", 25);
+      rangeEdit(b, 20, 20, "    regex = r'^[\\w.@+-]+\\Z'", 25);
+      expect(replay(probe(b.events), policy).nudges).not.toContain("repeated-edit");
+    });
+
+    it("the block written again over a wider range, to mend what the first edit left, is no repeat", () => {
+      const grows = run().read("a.py");
+      rangeEdit(grows, 745, 746, BLOCK, 1174);
+      rangeEdit(grows, 744, 746, BLOCK, 1176);
+      expect(replay(probe(grows.events), policy).nudges).not.toContain("repeated-edit");
+      const shrinks = run().read("a.py");
+      rangeEdit(shrinks, 12, 12, BLOCK, 124).read("a.py");
+      rangeEdit(shrinks, 11, 17, BLOCK, 122);
+      expect(replay(probe(shrinks.events), policy).nudges).not.toContain("repeated-edit");
+    });
+  });
+
   it("toggling a change to see what the tests say (apply, undo, apply again) is no repeat", () => {
     const b = run()
       .read("settings.py")

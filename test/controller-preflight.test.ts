@@ -110,6 +110,9 @@ describe("a toolchain the model keeps reaching for during the run (the test comm
     expect(lastPrompt(3)).toContain("Do not try it again");
     expect(events.filter((e) => e.type === "verdict" && e.detector === "environment")).toHaveLength(1);
     expect(result.environment).toContain("install a JDK and the build tool, and set JAVA_HOME");
+    // The edit's observation gives the file's length (the repeated-edit detector compares it).
+    const edited = events.find((e) => e.type === "observation" && e.tool === "edit");
+    expect(edited).toMatchObject({ isError: false, file: { path: "src/calc.py", lines: 2 } });
     expect(result.environment).toContain("not the model");
   });
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixLost, measure, turnCaps } from "../bench/controller-real-runs.js";
 import type { Policy } from "../src/controller/replay.js";
-import { acrSearchFailed, miniRuns, sweAgentError } from "../bench/traces/convert-real-runs.js";
+import { acrSearchFailed, convertSweAgent, miniRuns, sweAgentError } from "../bench/traces/convert-real-runs.js";
 import { loadRealRuns, realRunsDir, splitOf, type RealRun } from "../bench/traces/real-runs.js";
 import { toTurns } from "../src/controller/turns.js";
 
@@ -160,5 +160,22 @@ describe("converter: errors come from the tool's answer, never from the code it 
     ).toBe(false);
     expect(acrSearchFailed("Could not find method foo in the codebase.")).toBe(true);
     expect(acrSearchFailed("There is no method with name foo in class Bar.")).toBe(true);
+  });
+});
+
+describe("converter: SWE-agent edits by line range", () => {
+  it("an edit's answer `[File: … (N lines total)]` gives the file's length after it", () => {
+    const history = [
+      { role: "user", content: "fix add()" },
+      { role: "assistant", content: "open it", action: "open calc.py" },
+      { role: "user", content: "[File: /repo/calc.py (2 lines total)]\n1:def add(a, b):\n2:    return a - b" },
+      { role: "assistant", content: "fix it", action: "edit 2:2\n    return a + b\n    # fixed\nend_of_edit" },
+      { role: "user", content: "[File: /repo/calc.py (3 lines total)]\n1:def add(a, b):\n2:    return a + b" },
+    ];
+    const { events } = convertSweAgent({ history, info: { exit_status: "submitted" } }, false);
+    const edit = events.find((e) => e.type === "observation" && e.tool === "edit");
+    expect(edit).toMatchObject({ file: { path: "calc.py", lines: 3 } });
+    const view = events.find((e) => e.type === "observation" && e.tool === "read_file");
+    expect(view).not.toHaveProperty("file");
   });
 });

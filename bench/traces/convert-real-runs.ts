@@ -188,6 +188,9 @@ class RunBuilder {
       if (!ev.isError) this.fileState.set(p, after);
       this.editCount++;
       ev.file = { path: p, before, after };
+      // SWE-agent shows the file after an edit under `[File: /repo/a.py (120 lines total)]`: its length.
+      const lines = /^\[File: [^\n]*\((\d+) lines total\)\]/m.exec(obs)?.[1];
+      if (lines && !ev.isError) ev.file.lines = Number(lines);
       if (!ev.isError) {
         if (action.tool === "edit") this.noteSubstitution(action.search, action.replace, p, false);
         else this.scripts.set(p, action.content);
@@ -410,7 +413,7 @@ function sweExitReason(s: string) {
   const m = /\((\w+)\)/.exec(s); // "submitted (exit_cost)" = autosubmitted after a limit
   return SWE_EXIT[m ? m[1]! : s] ?? s;
 }
-function convertSweAgent(traj: any, resolved: boolean) {
+export function convertSweAgent(traj: any, resolved: boolean) {
   const hist: any[] = traj.history ?? [];
   const info = traj.info ?? {};
   // skip system prompt, demonstrations and the issue message: start after the last user message before the

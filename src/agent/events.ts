@@ -46,7 +46,8 @@ export type AgentEvent =
       text: string;
       isError: boolean;
       durationMs: number;
-      file?: { path: string; before?: string; after: string };
+      /** A file the step wrote: content hashes before and after, and its length in lines after, when known. */
+      file?: { path: string; before?: string; after: string; lines?: number };
       tests?: { passed: boolean; failed?: number };
     }
   | {

@@ -9,7 +9,7 @@ export interface Observation {
   /** The action changed a file. */
   edited?: boolean;
   /** For edits: the file and hashes of its content before and after (oscillation shows as a repeated hash). */
-  file?: { path: string; before?: string; after: string };
+  file?: { path: string; before?: string; after: string; lines?: number };
   /** The action ran the test command: whether it passed, and how many tests failed when the output says. */
   tests?: { passed: boolean; failed?: number; output: string };
 }
@@ -108,7 +108,7 @@ export async function executeAction(
         text: `Created ${action.path} (${action.content.split("\n").length} lines).`,
         isError: false,
         edited: true,
-        file: { path: action.path, after: hash(action.content) },
+        file: { path: action.path, after: hash(action.content), lines: lineCount(action.content) },
       };
     }
     case "run": {
@@ -205,9 +205,12 @@ export async function editFile(sandbox: Sandbox, path: string, search: string, r
     text: `Edited ${path} at line ${lineOf(content, span[0])}.`,
     isError: false,
     edited: true,
-    file: { path, before: hash(content), after: hash(updated) },
+    file: { path, before: hash(content), after: hash(updated), lines: lineCount(updated) },
   };
 }
+
+/** Lines in a file's content (a final newline ends the last line; it does not start another). */
+const lineCount = (content: string) => content.split("\n").length - (content.endsWith("\n") ? 1 : 0);
 
 function occurrences(haystack: string, needle: string): number[] {
   const found: number[] = [];

@@ -294,18 +294,31 @@ export const DETECTORS: Detector[] = [
       "read the file as it is now, then decide.",
     occurrences: (turns) => {
       const seen = new Set<string>();
+      /** The same block written into a file, wherever: how many lines it replaced and the file's length after. */
+      const grewWith = new Map<string, { replaced: number; lines: number }>();
       return turns.flatMap((turn) => {
         // A file deleted or restored from git since: writing it again is making it anew, not a loop.
         const removed = removedPaths(turn);
-        for (const k of seen)
-          if (removed === "all" || removed?.some((p) => sameFile(k.split("\0")[0]!, p))) seen.delete(k);
+        for (const known of [seen, grewWith])
+          for (const k of known.keys())
+            if (removed === "all" || removed?.some((p) => sameFile(k.split("\0")[0]!, p))) known.delete(k);
         const key = editKey(turn);
         if (!key) return [];
         // This edit undoes an earlier one (its replacement back to its search text): applying that one again
         // later restores it, as when a model toggles a change to see what the tests say. No loop.
         const undone = undoneKey(turn);
         if (undone) seen.delete(undone);
-        if (seen.has(key)) return [turn.turn];
+        // The same block put in again somewhere else (a line-range edit at the range the last one shifted to), over
+        // no more lines than last time, while the file grows: the block is being duplicated. The same line fixed in
+        // two places leaves the length as it was; the block written again over a wider range, to mend what the last
+        // edit left, replaces more: neither counts.
+        const block = blockKey(turn);
+        const lines = turn.observation?.file?.lines;
+        const before = block ? grewWith.get(block) : undefined;
+        const replaced = turn.action?.tool === "edit" ? replacedLines(turn.action.search) : 0;
+        if (block && lines !== undefined) grewWith.set(block, { replaced, lines });
+        const duplicated = before && lines !== undefined && lines > before.lines && replaced <= before.replaced;
+        if (seen.has(key) || duplicated) return [turn.turn];
         seen.add(key);
         return [];
       });
@@ -413,6 +426,18 @@ export function removedPaths(turn: Turn): string[] | "all" | undefined {
 /** One text replaced by another in a file, as the repeated-edit detector compares them. */
 const replacementKey = (path: string, search: string, replace: string) =>
   `${path}\0${normalise(search)}\0${replace.trim()}`;
+
+/** Lines an edit replaces: its line range (`lines 12-14 of a.py`, from frameworks that edit by range) or its search. */
+function replacedLines(search: string): number {
+  const range = /^lines (\d+)-(\d+) of /.exec(search);
+  return range ? Number(range[2]) - Number(range[1]) + 1 : search.split("\n").length;
+}
+
+/** An edit's path and replacement block, wherever it went (its search text or line range left out). */
+function blockKey(turn: Turn): string | undefined {
+  const a = turn.action;
+  return a?.tool === "edit" && editKey(turn) ? `${a.path}\0${a.replace.trim()}` : undefined;
+}
 
 function editKey(turn: Turn): string | undefined {
   const a = turn.action;
