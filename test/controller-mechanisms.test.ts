@@ -420,6 +420,17 @@ describe("edits made through the shell", () => {
     expect(result.nudges).not.toContain("rereading");
   });
 
+  it("a failing line that wrote a file with a heredoc and then ran it still wrote the file", () => {
+    const script = "cat <<'EOF' > repro.py\nfrom calc.ops import add\nprint(add(2, 3))\nEOF\npython3 repro.py";
+    const b = run()
+      .sh(script, "Traceback (most recent call last):\nImportError: cannot import name 'add'")
+      .sh("cat > calc/check.py <<EOF\nx = 1\nEOF\npython3 calc/check.py && false", "", true)
+      .sh("python3 repro.py", "Traceback (most recent call last):\nImportError: cannot import name 'add'")
+      .sh("cat <<'EOF' > /tmp/t.py\nprint(1)\nEOF\npython3 /tmp/t.py", "SyntaxError", true);
+    const turns = toTurns(b.events);
+    expect(turns.map((t) => t.writes)).toEqual([["repro.py"], ["calc/check.py"], undefined, undefined]);
+  });
+
   it("a nudge to act is forgotten once the run edits: a later reread nudges again instead of stopping", () => {
     const b = run().read("a.py").read("a.py").read("a.py"); // repeated-action nudge before turn 4
     b.sh("sed -i 's/x = 1/x = 2/' a.py", "", false);

@@ -64,9 +64,11 @@ export function toTurns(events: readonly AgentEvent[]): Turn[] {
           current.step = classifyStep({ tool: event.tool, text: event.text, isError: event.isError, command });
           current.writes = event.file
             ? [event.file.path]
-            : command !== undefined && !event.isError
-              ? shellWrites(command)
-              : undefined;
+            : command === undefined
+              ? undefined
+              : event.isError
+                ? heredocWrites(command)
+                : shellWrites(command);
           if (current.step.kind === "environment" && madeByRun(current.step.missing, made, command))
             current.step = { kind: "model" };
           for (const name of madeNames(current.writes ?? [], command)) made.add(name);
@@ -128,6 +130,21 @@ export const mayHaveWritten = (t: Turn, path: string | undefined) =>
 export const sameFile = (a: string, b: string) => a === b || a.endsWith(`/${b}`) || b.endsWith(`/${a}`);
 
 const SCRATCH = /^(?:\/tmp\/|\/dev\/)/;
+
+/**
+ * The workspace files a shell line writes with `cat` and a heredoc (`cat <<'EOF' > t.py` or `cat > t.py <<EOF`):
+ * such a write does not fail, so when the line fails (the script it then runs did), the file was still written.
+ */
+export function heredocWrites(command: string): string[] | undefined {
+  const paths = [
+    ...command.matchAll(
+      /\bcat\s+(?:>\s*([^\s<>&|;]+)\s+<<-?\s*['"]?\w+['"]?|<<-?\s*['"]?\w+['"]?\s*>\s*([^\s<>&|;]+))/g,
+    ),
+  ]
+    .map((m) => (m[1] ?? m[2])!.replace(/^['"]|['"]$/g, "").replace(/^\.\//, ""))
+    .filter((p) => !SCRATCH.test(p));
+  return paths.length ? paths : undefined;
+}
 /**
  * The workspace files a shell command writes, or undefined when it writes none: `sed -i` / `perl -i` on files,
  * redirects and `tee` into files (not /dev/null, descriptors or /tmp), patch / git apply, and scripts that open
