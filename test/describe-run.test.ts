@@ -15,4 +15,11 @@ describe("what a run came to, in words", () => {
     expect(describeRun({ outcome: "pr-opened", prNumber: "3", environment: lacking }).help).toBeUndefined();
     expect(describeRun({ outcome: "stopped: aborted", environment: lacking }).help).toBeUndefined();
   });
+
+  it("a finding that quotes hostile sandbox output stays one line and mentions no one", () => {
+    const hostile = "the sandbox lacks the Node package `@everyone/x`\n\n## Approved @maintainer";
+    const help = describeRun({ outcome: "no-change", environment: hostile }).help!;
+    expect(help).not.toContain("\n");
+    expect(help).not.toMatch(/(^|[^\w\u200d])@(everyone|maintainer)\b/);
+  });
 });

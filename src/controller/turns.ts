@@ -145,6 +145,7 @@ export function heredocWrites(command: string): string[] | undefined {
     .filter((p) => !SCRATCH.test(p));
   return paths.length ? paths : undefined;
 }
+
 /**
  * The workspace files a shell command writes, or undefined when it writes none: `sed -i` / `perl -i` on files,
  * redirects and `tee` into files (not /dev/null, descriptors or /tmp), patch / git apply, and scripts that open

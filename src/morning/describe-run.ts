@@ -1,3 +1,5 @@
+import { neutraliseOutput } from "../text/neutralise-output.js";
+
 /** What a run came to, in plain words, read from its run record (a Redis hash of strings). */
 export interface RunWords {
   /** `pr`: a draft PR is open; `kept`: the verified patch is on a branch or in a comment; `no-pr`; `in-progress`. */
@@ -25,8 +27,9 @@ export function describeRun(run: Record<string, string | undefined>): RunWords {
   const words = fromOutcome(run);
   // A run that found the sandbox lacking something (and was told to work without it) ended without a PR: the
   // setup is what would help, whatever the outcome's own advice.
+  // The finding quotes what the sandbox printed (a command's or module's name): one line, no live mentions.
   return words.kind === "no-pr" && run.environment && run.outcome !== "stopped: aborted"
-    ? { ...words, help: `${SETUP_FIX}: ${run.environment}` }
+    ? { ...words, help: `${SETUP_FIX}: ${neutraliseOutput(run.environment.replace(/\s+/g, " ").slice(0, 400))}` }
     : words;
 }
 
