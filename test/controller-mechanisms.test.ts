@@ -110,11 +110,42 @@ describe("step classification", () => {
         ": dial tcp: lookup proxy.golang.org on 127.0.0.11:53: no such host",
       "network access",
     ],
-  ])("`%s` failing for want of a JDK or the network is the environment", (command, output, missing) => {
-    expect(classifyStep({ tool: "run", command, text: output, isError: true })).toMatchObject({
-      kind: "environment",
-      missing: expect.stringContaining(missing),
-    });
+    [
+      "mvn -q compile",
+      "[ERROR] COMPILATION ERROR :\n[ERROR] No compiler is provided in this environment. Perhaps you are running " +
+        "on a JRE rather than a JDK?",
+      "a JDK with Maven or Gradle",
+    ],
+    ["mvn -q compile", "[ERROR] Fatal error compiling: error: release version 21 not supported", "the version"],
+    [
+      "javac -d out Main.java",
+      "error: invalid target release: 17\nUsage: javac <options> <source files>",
+      "the version",
+    ],
+    [
+      "java -cp out app.Main",
+      "Error: LinkageError occurred while loading main class app.Main\n\tjava.lang.UnsupportedClassVersionError: " +
+        "app/Main has been compiled by a more recent version of the Java Runtime (class file version 61.0)",
+      "the version",
+    ],
+    ["go build ./...", "go: go.mod requires go >= 1.22 (running go 1.19.8; GOTOOLCHAIN=local)", "the version go.mod"],
+    ["cargo build", "error: package `clap_lex v0.7.0` cannot be built because it requires rustc 1.74 or newer", "Rust"],
+  ])(
+    "`%s` failing for want of a JDK, a toolchain version or the network is the environment",
+    (command, output, missing) => {
+      expect(classifyStep({ tool: "run", command, text: output, isError: true })).toMatchObject({
+        kind: "environment",
+        missing: expect.stringContaining(missing),
+      });
+    },
+  );
+
+  it("a compile error in the model's Java code is the model's, not the JDK's", () => {
+    const output = "src/main/java/app/Main.java:12: error: cannot find symbol\n  symbol:   variable total\n1 error";
+    expect(
+      classifyStep({ tool: "run", command: "javac -d out src/main/java/app/Main.java", text: output, isError: true })
+        .kind,
+    ).toBe("model");
   });
 
   it("a Java test that fails on an assertion about hosts is the model's, not the network's", () => {

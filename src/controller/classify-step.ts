@@ -103,9 +103,39 @@ const JAVA = toolchainOf("java")!;
 
 const ENV_RULES: EnvRule[] = [
   {
-    pattern: /JAVA_HOME (?:is not set|is set to an invalid directory|(?:is )?not defined)|no java runtime present/i,
+    pattern: new RegExp(
+      [
+        "JAVA_HOME (?:is not set|is set to an invalid directory|(?:is )?not defined)",
+        "no java runtime present",
+        // Maven with a JRE only.
+        "No compiler is provided in this environment|running on a JRE rather than a JDK",
+      ].join("|"),
+      "i",
+    ),
     missing: () => JAVA.missing,
     fix: installIn(JAVA.install),
+  },
+  // A toolchain older than the project builds for: the image's version, not the code, is wrong.
+  {
+    pattern: new RegExp(
+      [
+        String.raw`invalid (?:target|source) release:|release version \d+ not supported`,
+        "Unsupported class file major version|compiled by a more recent version of the Java Runtime",
+      ].join("|"),
+      "i",
+    ),
+    missing: () => "a JDK of the version the project builds for",
+    fix: installIn("the JDK version the build targets"),
+  },
+  {
+    pattern: /requires go >= ?[\d.]+ \(running go/,
+    missing: () => "a Go toolchain of the version go.mod requires",
+    fix: installIn("that Go version"),
+  },
+  {
+    pattern: /requires rustc [\d.]+ or newer/,
+    missing: () => "a Rust toolchain of the version the crates require",
+    fix: installIn("that Rust version"),
   },
   {
     pattern: /(?:^|\n|: )(?:bash: |sh: (?:\d+: )?)?(?:line \d+: )?([\w.+-]+): (?:command )?not found\b/g,
