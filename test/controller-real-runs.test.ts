@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixLost, measure, turnCaps } from "../bench/controller-real-runs.js";
+import type { AgentEvent } from "../src/agent/events.js";
 import type { Policy } from "../src/controller/replay.js";
 import { acrSearchFailed, convertSweAgent, miniRuns, sweAgentError } from "../bench/traces/convert-real-runs.js";
 import { loadRealRuns, realRunsDir, splitOf, type RealRun } from "../bench/traces/real-runs.js";
@@ -177,5 +178,33 @@ describe("converter: SWE-agent edits by line range", () => {
     expect(edit).toMatchObject({ file: { path: "calc.py", lines: 3 } });
     const view = events.find((e) => e.type === "observation" && e.tool === "read_file");
     expect(view).not.toHaveProperty("file");
+  });
+
+  it("a Java build's failures are errors in the text alone, and a JRE-only Maven reads as the environment", () => {
+    const step = (action: string, content: string) => [
+      { role: "assistant", content: "next", action },
+      { role: "user", content },
+    ];
+    const noJdk =
+      "[ERROR] No compiler is provided in this environment. Perhaps you are running on a JRE rather than a JDK?";
+    const history = [
+      { role: "user", content: "fix Total" },
+      ...step("mvn -q compile", noJdk),
+      ...step(
+        "javac -d out src/main/java/app/Total.java",
+        "src/main/java/app/Total.java:12: error: cannot find symbol",
+      ),
+      ...step("ls src/main/java/app", "Total.java\nMain.java"),
+      ...step(
+        "./gradlew test",
+        "FAILURE: Build failed with an exception.\n* What went wrong: java.net.UnknownHostException",
+      ),
+    ];
+    const { events } = convertSweAgent({ history, info: { exit_status: "submitted" } }, false);
+    const observed = events.filter((e) => e.type === "observation");
+    expect(observed.map((e) => e.isError)).toEqual([true, true, false, true]);
+    // The converter's finish reasons are the framework's exit strings; the turns do not read them.
+    const turns = toTurns(events as unknown as AgentEvent[]);
+    expect(turns.map((t) => t.step?.kind)).toEqual(["environment", "model", "ok", "environment"]);
   });
 });

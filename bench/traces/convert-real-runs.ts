@@ -63,6 +63,16 @@ const ERROR_PATTERNS: RegExp[] = [
   /\bE\d{3} /,
   /could not be applied/i,
   /does not exist/,
+  // Builds and toolchains beyond Python (frameworks without exit codes record only the text): Maven, Gradle,
+  // javac/gcc/rustc diagnostics, a JVM's uncaught exception, npm, no network.
+  /^\[ERROR\] /m,
+  /\bBUILD FAILURE\b|^FAILURE: Build failed/m,
+  /^ERROR: /m,
+  /^[\w./-]+:\d+(?::\d+)?: (?:fatal )?error: /m,
+  /^error(?:\[E\d+\])?: /m,
+  /^Exception in thread "main"/m,
+  /^npm (?:ERR!|error) /m,
+  /UnknownHostException|Could not resolve host|Name or service not known/,
 ];
 const looksLikeError = (text: string) => ERROR_PATTERNS.some((r) => r.test(text));
 
