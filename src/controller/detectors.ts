@@ -312,10 +312,11 @@ export const DETECTORS: Detector[] = [
         // no more lines than last time, while the file grows: the block is being duplicated. The same line fixed in
         // two places leaves the length as it was; the block written again over a wider range, to mend what the last
         // edit left, replaces more: neither counts.
-        const block = blockKey(turn);
+        const a = turn.action;
+        const block = a?.tool === "edit" ? `${a.path}\0${a.replace.trim()}` : undefined;
         const lines = turn.observation?.file?.lines;
         const before = block ? grewWith.get(block) : undefined;
-        const replaced = turn.action?.tool === "edit" ? replacedLines(turn.action.search) : 0;
+        const replaced = a?.tool === "edit" ? replacedLines(a.search) : 0;
         if (block && lines !== undefined) grewWith.set(block, { replaced, lines });
         const duplicated = before && lines !== undefined && lines > before.lines && replaced <= before.replaced;
         if (seen.has(key) || duplicated) return [turn.turn];
@@ -431,12 +432,6 @@ const replacementKey = (path: string, search: string, replace: string) =>
 function replacedLines(search: string): number {
   const range = /^lines (\d+)-(\d+) of /.exec(search);
   return range ? Number(range[2]) - Number(range[1]) + 1 : search.split("\n").length;
-}
-
-/** An edit's path and replacement block, wherever it went (its search text or line range left out). */
-function blockKey(turn: Turn): string | undefined {
-  const a = turn.action;
-  return a?.tool === "edit" && editKey(turn) ? `${a.path}\0${a.replace.trim()}` : undefined;
 }
 
 function editKey(turn: Turn): string | undefined {

@@ -13,7 +13,8 @@ import type { Turn } from "./turns.js";
 export function environmentVerdict(turns: readonly Turn[], repeats: number): Verdict | undefined {
   const nudgedAt = turns.find((t) => t.nudged === "environment")?.turn;
   const seen = new Map<string, { at: number[]; shown: Set<string>; fix: string }>();
-  let first: { missing: string; at: number[]; shown: Set<string>; fix: string } | undefined;
+  /** The first missing thing seen `repeats` times: what a nudge names. */
+  let first: string | undefined;
   for (const turn of turns) {
     const step = turn.step;
     if (step?.kind !== "environment") continue;
@@ -22,7 +23,7 @@ export function environmentVerdict(turns: readonly Turn[], repeats: number): Ver
     if (step.shown) entry.shown.add(step.shown);
     seen.set(step.missing, entry);
     if (entry.at.length < repeats) continue;
-    first ??= { missing: step.missing, ...entry };
+    first ??= step.missing;
     if (nudgedAt !== undefined && turn.turn > nudgedAt)
       return {
         kind: "stop",
@@ -31,22 +32,25 @@ export function environmentVerdict(turns: readonly Turn[], repeats: number): Ver
         evidence: entry.at,
       };
   }
-  if (nudgedAt !== undefined || !first) return undefined;
-  const names = [...first.shown].map((n) => `\`${n}\``).join(", ");
+  if (nudgedAt !== undefined || first === undefined) return undefined;
+  const { at, shown, fix } = seen.get(first)!;
   return {
     kind: "nudge",
     reason: "environment",
     message:
-      `The sandbox lacks ${first.missing}${names ? ` (${names} not found)` : ""}, and nothing can be installed: ` +
-      "there is no network. Do not try it again. Make the change from reading the code, check it with the " +
-      "commands that do work (the repository's test command among them), then finish.",
-    evidence: first.at,
-    finding: environmentMessage(first.missing, first.fix, [...first.shown]),
+      `The sandbox lacks ${first}${notFound([...shown])}, and nothing can be installed: there is no network. ` +
+      "Do not try it again. Make the change from reading the code, check it with the commands that do work " +
+      "(the repository's test command among them), then finish.",
+    evidence: at,
+    finding: environmentMessage(first, fix, [...shown]),
   };
 }
 
 /** What the maintainer reads: what is missing (with the commands found missing, for a toolchain) and what to change. */
 export function environmentMessage(missing: string, fix: string, shown: readonly string[] = []): string {
-  const names = shown.length ? ` (${shown.map((n) => `\`${n}\``).join(", ")} not found)` : "";
-  return `the sandbox lacks ${missing}${names}; ${fix}. This is the environment, not the model`;
+  return `the sandbox lacks ${missing}${notFound(shown)}; ${fix}. This is the environment, not the model`;
 }
+
+/** ` (`mvn`, `javac` not found)` for the commands a toolchain was missed by, or nothing. */
+const notFound = (shown: readonly string[]) =>
+  shown.length ? ` (${shown.map((n) => `\`${n}\``).join(", ")} not found)` : "";

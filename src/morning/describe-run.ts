@@ -1,4 +1,4 @@
-import { neutraliseOutput } from "../text/neutralise-output.js";
+import { neutraliseSentence } from "../text/neutralise-output.js";
 
 /** What a run came to, in plain words, read from its run record (a Redis hash of strings). */
 export interface RunWords {
@@ -29,7 +29,7 @@ export function describeRun(run: Record<string, string | undefined>): RunWords {
   // setup is what would help, whatever the outcome's own advice.
   // The finding quotes what the sandbox printed (a command's or module's name): one line, no live mentions.
   return words.kind === "no-pr" && run.environment && run.outcome !== "stopped: aborted"
-    ? { ...words, help: `${SETUP_FIX}: ${neutraliseOutput(run.environment.replace(/\s+/g, " ").slice(0, 400))}` }
+    ? { ...words, help: `${SETUP_FIX}: ${neutraliseSentence(run.environment, 400)}` }
     : words;
 }
 

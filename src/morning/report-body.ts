@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import { neutraliseLine, neutraliseOutput, quietMention } from "../text/neutralise-output.js";
+import { neutraliseLine, neutraliseSentence as said, quietMention } from "../text/neutralise-output.js";
 import { describeRun } from "./describe-run.js";
 import type { NightData, RunFields } from "./night-data.js";
 import { figureCells, nightFigures } from "./night-figures.js";
@@ -19,13 +19,6 @@ export const itemMarker = (item: ReportItem) => `<!-- nightshift:${item.action}:
 /** Who asked, without pinging them every morning. */
 const who = (login: string | undefined) => (login ? quietMention(login) : "unknown");
 const line = (text: string | undefined, max = 200) => neutraliseLine(text ?? "", max);
-/** Nightshift's own sentences that may quote others (a stop message, a setup command): neutralised, code kept. */
-const said = (text: string | undefined, max = 300) => {
-  const flat = (text ?? "").replace(/[\r\n]+/g, " ").trim();
-  const cut = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-  // An odd number of backticks would open a code span that runs on: drop them then.
-  return neutraliseOutput((cut.match(/`/g)?.length ?? 0) % 2 === 1 ? cut.replace(/`/g, "'") : cut);
-};
 
 /**
  * The report issue's body: one Markdown document, rebuilt whole each time. Everything that came from

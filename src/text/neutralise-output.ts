@@ -31,6 +31,17 @@ export function neutraliseOutput(text: string): string {
 }
 
 /**
+ * Nightshift's own sentence that may quote others (a stop message, a setup command, what the sandbox lacks):
+ * neutralised, on one line, at most `max` characters, code spans kept unless their backticks are unbalanced.
+ */
+export function neutraliseSentence(text: string | undefined, max = 300): string {
+  const flat = (text ?? "").replace(/[\r\n]+/g, " ").trim();
+  const cut = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  // An odd number of backticks would open a code span that runs on: drop them then.
+  return neutraliseOutput((cut.match(/`/g)?.length ?? 0) % 2 === 1 ? cut.replace(/`/g, "'") : cut);
+}
+
+/**
  * One line of text Nightshift repeats (an issue title, a command it did not understand): neutralised,
  * on one line, without Markdown emphasis or code delimiters, at most `max` characters.
  */
