@@ -1,7 +1,7 @@
 import type { StopReason } from "../agent/events.js";
 import { verificationSection, warningBlock } from "../verify/evidence-text.js";
 import type { VerifyReport } from "../verify/verify.js";
-import { quietMention } from "../text/neutralise-output.js";
+import { neutraliseSentence, quietMention } from "../text/neutralise-output.js";
 import type { Pushed } from "./push-branch.js";
 
 export interface RunFigures {
@@ -71,7 +71,8 @@ export function prBody(o: {
     ...(o.run.salvaged
       ? [`Salvaged: the agent was stopped (${o.run.salvaged}); verification, not the agent, passed it.`]
       : []),
-    ...(o.run.environment ? [`Environment: ${o.run.environment}.`] : []),
+    // The finding quotes what the sandbox printed (a command's or module's name): one line, no live mentions.
+    ...(o.run.environment ? [`Environment: ${neutraliseSentence(o.run.environment, 400)}.`] : []),
     ...aboutSection(about),
   ].join("\n");
 }
