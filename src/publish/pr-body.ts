@@ -68,10 +68,14 @@ export function prBody(o: {
       `${(o.run.durationMs / 60_000).toFixed(1)} min, energy ` +
       `${o.run.energyWh === undefined ? "unknown" : `${o.run.energyWh.toFixed(1)} Wh`}, stopped because: ` +
       `${o.run.stopReason}.`,
+    // Why the agent was stopped, and what the sandbox lacks, quote what the sandbox printed (a command's or module's
+    // name, a repeated error): one line each, no live mentions.
     ...(o.run.salvaged
-      ? [`Salvaged: the agent was stopped (${o.run.salvaged}); verification, not the agent, passed it.`]
+      ? [
+          `Salvaged: the agent was stopped (${neutraliseSentence(o.run.salvaged, 300)}); ` +
+            "verification, not the agent, passed it.",
+        ]
       : []),
-    // The finding quotes what the sandbox printed (a command's or module's name): one line, no live mentions.
     ...(o.run.environment ? [`Environment: ${neutraliseSentence(o.run.environment, 400)}.`] : []),
     ...aboutSection(about),
   ].join("\n");
