@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Sandbox } from "../sandbox/sandbox.js";
 import type { Action } from "./actions.js";
+import { failedCount } from "./failed-count.js";
 
 /** What a tool returns to the model. Errors are observations too, and say how to fix the call. */
 export interface Observation {
@@ -15,26 +16,6 @@ export interface Observation {
 }
 
 const hash = (text: string) => createHash("sha1").update(text).digest("hex").slice(0, 16);
-
-/**
- * Failing-test count from common runners' summaries (pytest, jest/vitest, mocha, go, unittest, TAP); undefined when
- * unknown.
- */
-export function failedCount(output: string): number | undefined {
-  const patterns = [
-    /(\d+) failed/i,
-    /(\d+) failing/i,
-    /Tests:\s+(\d+) failed/i,
-    /FAILED \((?:failures|errors)=(\d+)/i,
-    /# fail\s+(\d+)/i,
-  ];
-  for (const pattern of patterns) {
-    const match = pattern.exec(output);
-    if (match) return Number(match[1]);
-  }
-  const goFails = output.match(/^--- FAIL:/gm)?.length;
-  return goFails ?? (/(\d+) passed/i.test(output) ? 0 : undefined);
-}
 
 /**
  * What the model sees of a shell step: the command, its status (`exit code N` or `timed out after …`), then its

@@ -265,17 +265,22 @@ export const DETECTORS: Detector[] = [
       let found: number[] = [];
       for (const turn of turns) {
         if (isEdit(turn)) written.push(turn.writes ?? []);
+        const tests = turn.observation?.tests;
+        if (!tests) continue;
         const failing = failingTests(turn);
-        if (failing === undefined) continue;
         const key = testKey(turn);
         const output = turn.observation!.text;
         // Edits only to the test file being run are the model writing its test, not a fix the tests judge.
         const command = turn.action?.tool === "run" ? turn.action.command : "";
         const editedCode = written.some((paths) => !paths.length || paths.some((p) => !command.includes(p)));
-        if (failing < (best.get(key) ?? Infinity)) {
+        if (failing === undefined) {
+          // The runner gave no count (it crashed, or the build failed before any test ran): no better or worse than
+          // the best so far, unless it is word for word what the last run said.
+          if (editedCode && output === lastOutput.get(key)) found.push(turn.turn, turn.turn);
+        } else if (failing < (best.get(key) ?? Infinity)) {
           best.set(key, failing);
           found = []; // getting better: the run is alive
-        } else if (editedCode && !turn.observation!.tests!.passed) {
+        } else if (editedCode && !tests.passed) {
           // Word for word the same failure after an edit: the edit changed nothing the tests see.
           found.push(...(output === lastOutput.get(key) ? [turn.turn, turn.turn] : [turn.turn]));
         }
@@ -364,10 +369,10 @@ export const DETECTORS: Detector[] = [
 /** Which tests a test run ran: its action, numbers aside (every run of the agent's own run_tests is one key). */
 const testKey = (turn: Turn) => turn.shape ?? "";
 
-/** Tests failing after a test run (1 when the runner's output does not say how many); undefined for other turns. */
+/** Tests failing after a test run; undefined for other turns, and for a failed run whose runner gave no count. */
 function failingTests(turn: Turn): number | undefined {
   const tests = turn.observation?.tests;
-  return tests && (tests.passed ? 0 : (tests.failed ?? 1));
+  return tests && (tests.passed ? 0 : tests.failed);
 }
 
 /**
