@@ -101,11 +101,15 @@ export function measure(
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const saved = (f: RealRunFigures) => 1 - f.unresolvedTokens / f.recordedUnresolvedTokens;
 
-/** Which half to report: eval unless NIGHTSHIFT_REAL_SPLIT=tune (for tuning; never the reported figure). */
-export function reportedSplit(env: NodeJS.ProcessEnv): "tune" | "eval" {
+/**
+ * Which runs to report: the eval half unless NIGHTSHIFT_REAL_SPLIT says `tune` (for tuning; never the reported
+ * figure) or `all` (every run: for a corpus nothing here was tuned on, such as a held-out set converted with
+ * bench/traces/convert-real-runs.ts).
+ */
+export function reportedSplit(env: NodeJS.ProcessEnv): "tune" | "eval" | "all" {
   const split = env.NIGHTSHIFT_REAL_SPLIT ?? "eval";
-  if (split !== "tune" && split !== "eval")
-    throw new Error(`NIGHTSHIFT_REAL_SPLIT must be "tune" or "eval", not ${JSON.stringify(split)}`);
+  if (split !== "tune" && split !== "eval" && split !== "all")
+    throw new Error(`NIGHTSHIFT_REAL_SPLIT must be "tune", "eval" or "all", not ${JSON.stringify(split)}`);
   return split;
 }
 
@@ -122,11 +126,12 @@ export function benchRealRuns(policies: Record<string, Policy>, budget: Budget, 
   }
   const split = reportedSplit(env);
   const all = loadRealRuns(dir);
-  const runs = all.filter((r) => splitOf(r.meta.instance) === split);
+  const runs = all.filter((r) => split === "all" || splitOf(r.meta.instance) === split);
   const unresolved = runs.filter((r) => !r.meta.resolved).length;
   const endOfRun = runs.filter((r) => r.meta.resolved && r.meta.fixAtTurnBasis !== "evidence").length;
   console.log(
-    `\nreal-run corpus (${dir}): ${all.length} recorded runs; reporting on the ${split.toUpperCase()} split only — ` +
+    `\nreal-run corpus (${dir}): ${all.length} recorded runs; reporting on ` +
+      `${split === "all" ? "ALL of them" : `the ${split.toUpperCase()} split only`} — ` +
       `${runs.length} runs (${unresolved} unresolved, ${runs.length - unresolved} resolved; ${endOfRun} resolved ` +
       `with no evidence of their fix turn, taken as their last turn). Split ${SPLIT_RULE}. ` +
       `Budget and tuned thresholds were chosen on the tune split. Budget ${budget.turns} turns / ${budget.tokens} ` +

@@ -1,12 +1,20 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixLost, measure, turnCaps } from "../bench/controller-real-runs.js";
 import type { AgentEvent } from "../src/agent/events.js";
-import type { Policy } from "../src/controller/replay.js";
-import { acrSearchFailed, convertSweAgent, miniRuns, sweAgentError } from "../bench/traces/convert-real-runs.js";
+import { decide } from "../src/controller/controller.js";
+import { replay, type Policy } from "../src/controller/replay.js";
+import {
+  acrSearchFailed,
+  convertSweAgent,
+  miniRuns,
+  outcomesOf,
+  sweAgentError,
+  sweAgentFolderRuns,
+} from "../bench/traces/convert-real-runs.js";
 import { loadRealRuns, realRunsDir, splitOf, type RealRun } from "../bench/traces/real-runs.js";
 import { toTurns } from "../src/controller/turns.js";
 
@@ -206,5 +214,112 @@ describe("converter: SWE-agent edits by line range", () => {
     // The converter's finish reasons are the framework's exit strings; the turns do not read them.
     const turns = toTurns(events as unknown as AgentEvent[]);
     expect(turns.map((t) => t.step?.kind)).toEqual(["environment", "model", "ok", "environment"]);
+  });
+});
+
+describe("converter: a SWE-agent run folder of any model (raw/sweagent-runs/<run>/)", () => {
+  // Hand-written runs in SWE-agent's trajectory format, shaped like a weak model's on a Java repository whose sandbox
+  // has no JDK (not copied from any published run).
+  const step = (action: string, observation: string, role = "user") => [
+    { role: "assistant", content: `DISCUSSION\nNext I run ${action.split("\n")[0]}.`, action },
+    {
+      role,
+      content: `${observation}\n(Open file: /fastjson2/Reproduce.java)\n(Current directory: /fastjson2)\nbash-$`,
+    },
+  ];
+  const noJavac = (line: number) => `/bin/bash: line ${line}: javac: command not found`;
+  const traj = (model: string, steps: object[][], exit: string, version?: string) => ({
+    replay_config: JSON.stringify({ agent: { model: { model_name: model } } }),
+    info: { exit_status: exit, submission: "", ...(version ? { swe_agent_version: version } : {}) },
+    history: [
+      { role: "system", content: "You are an autonomous programmer." },
+      { role: "user", content: "issue" },
+    ].concat(steps.flat() as never[]),
+  });
+  const flailing = traj(
+    "deepseek-coder-v2-0724",
+    [
+      step("create Reproduce.java", "[File: /fastjson2/Reproduce.java (1 lines total)]\n1:"),
+      step("edit 1:1\npublic class Reproduce {}\nend_of_edit", "[File: /fastjson2/Reproduce.java (1 lines total)]"),
+      step("javac Reproduce.java", noJavac(211)),
+      step('search_dir "parseObjectLenient"', 'No matches found for "parseObjectLenient" in /fastjson2'),
+      step("javac Reproduce.java && java Reproduce", noJavac(240)),
+      step("mvn -q compile", "/bin/bash: line 262: mvn: command not found"),
+      step("javac -cp . Reproduce.java", noJavac(280)),
+      ...Array.from({ length: 20 }, (_, k) => step(`scroll_down`, `[File: /fastjson2/Reproduce.java]\n${k}: x`)),
+    ],
+    "exit_cost",
+  );
+  const fixed = traj(
+    "deepseek-coder-v2-0724",
+    [
+      step("open core/src/main/java/com/alibaba/fastjson2/JSON.java 120", "[File: … (900 lines total)]\n120: x"),
+      step(
+        "edit 120:120\n        return parse(text, 0);\nend_of_edit",
+        "[File: /fastjson2/core/src/main/java/com/alibaba/fastjson2/JSON.java (900 lines total)]\nFile updated.",
+      ),
+      step("javac core/src/main/java/com/alibaba/fastjson2/JSON.java", noJavac(99)),
+      step("mvn test -Dtest=JSONTest", "/bin/bash: line 120: mvn: command not found"),
+      step("java -version", "/bin/bash: line 130: java: command not found", "tool"),
+      step("submit", "diff --git a/core/src/main/java/com/alibaba/fastjson2/JSON.java"),
+    ],
+    "submitted",
+    "1.0.1",
+  );
+
+  function runFolder(results: object | undefined) {
+    const raw = mkdtempSync(join(tmpdir(), "sweagent-runs-"));
+    const dir = join(raw, "sweagent-runs", "java-weak");
+    mkdirSync(join(dir, "trajs", "alibaba__fastjson2-2"), { recursive: true });
+    writeFileSync(join(dir, "trajs", "alibaba__fastjson2-1.traj"), JSON.stringify(flailing));
+    writeFileSync(join(dir, "trajs", "alibaba__fastjson2-2", "alibaba__fastjson2-2.traj"), JSON.stringify(fixed));
+    if (results) {
+      mkdirSync(join(dir, "results"));
+      writeFileSync(join(dir, "results", "results.json"), JSON.stringify(results));
+    }
+    return raw;
+  }
+
+  it("reads every trajectory below the folder, the model from its config and the outcome from the results", () => {
+    const raw = runFolder({ resolved: ["alibaba__fastjson2-2"], no_generation: [] });
+    const runs = [...sweAgentFolderRuns(raw)] as unknown as RealRun[];
+    rmSync(raw, { recursive: true });
+    expect(runs.map((r) => [r.meta.id, r.meta.model, r.meta.resolved, r.meta.framework])).toEqual([
+      ["sweagent-java-weak__alibaba__fastjson2-1", "deepseek-coder-v2-0724", false, "SWE-agent 0.x (java-weak)"],
+      ["sweagent-java-weak__alibaba__fastjson2-2", "deepseek-coder-v2-0724", true, "SWE-agent 1.0.1 (java-weak)"],
+    ]);
+    // SWE-agent 1.x with function calling answers in a `tool` message: still the step's observation.
+    const observations = runs[1]!.events.filter((e) => e.type === "observation");
+    expect(observations.some((e) => e.type === "observation" && /java: command not found/.test(e.text))).toBe(true);
+
+    // Replayed under Nightshift: the flailing run is told the JDK is missing, tries again and is stopped as the
+    // environment; the run that wrote its fix before trying the JDK three times is told, heeds it and finishes.
+    const policy: Policy = (h) =>
+      decide(h, { budget: { turns: 90, tokens: 3_100_000, minutes: 600 } }, { elapsedMs: 0 });
+    const [flail, fix] = runs.map((r) => replay(r.events, policy));
+    expect(flail!.stopped?.reason).toBe("environment");
+    expect(flail!.stopped?.message).toMatch(/JDK/);
+    expect(flail!.turns).toBeLessThanOrEqual(8);
+    expect(fix!.stopped).toBeUndefined();
+    expect(fix!.findings.join(" ")).toMatch(/JDK/);
+  });
+
+  it("harness reports and per-task reports are read too; a folder without any results is refused, saying why", () => {
+    for (const results of [
+      { resolved_ids: ["alibaba__fastjson2-2"], unresolved_ids: ["alibaba__fastjson2-1"] },
+      { "alibaba__fastjson2-2": { resolved: true }, "alibaba__fastjson2-1": { resolved: false } },
+    ]) {
+      const raw = runFolder(results);
+      expect(outcomesOf(join(raw, "sweagent-runs", "java-weak"))).toEqual(
+        new Map([
+          ["alibaba__fastjson2-2", true],
+          ["alibaba__fastjson2-1", false],
+        ]),
+      );
+      rmSync(raw, { recursive: true });
+    }
+    const raw = runFolder(undefined);
+    expect(() => [...sweAgentFolderRuns(raw)]).toThrow(/no results file says which tasks were resolved/);
+    rmSync(raw, { recursive: true });
   });
 });

@@ -8,7 +8,8 @@
 //
 // Usage: npx tsx bench/traces/convert-real-runs.ts <rawDir> <outDir>
 //   (sources, commits and licences: bench/traces/real-runs-manifest.json)
-//   <rawDir> is the directory produced by extract.sh (raw/), <outDir> receives corpus/<id>.json
+//   <rawDir> is the directory prepare-real-runs.sh lays out (raw/), plus any SWE-agent run put in
+//   raw/sweagent-runs/<run>/ (its .traj files and results file); <outDir> receives corpus/<id>.json
 //   plus stats.json and split.json are written next to <outDir> (its parent directory).
 // Node 20 builtins only.
 
@@ -442,7 +443,8 @@ export function convertSweAgent(traj: any, resolved: boolean) {
   for (let i = Math.max(firstAgent, 0); i < hist.length; i++) {
     const x = hist[i];
     if (x.role !== "assistant" || x.is_demo) continue;
-    const next = hist[i + 1]?.role === "user" ? asText(hist[i + 1].content) : "";
+    // The observation: a user message (SWE-agent 0.x, and 1.x without function calling) or a tool message (1.x).
+    const next = ["user", "tool"].includes(hist[i + 1]?.role) ? asText(hist[i + 1].content) : "";
     b.reply(asText(x.content));
     if (SWEAGENT_FORMAT_ERR.test(next) || x.action == null) {
       b.invalid("malformed", next || "no action parsed");
@@ -848,6 +850,110 @@ export function* sweAgentRuns(raw: string): Generator<Out> {
     }
   }
 }
+/**
+ * Any SWE-agent run laid out as raw/sweagent-runs/<run>/: its `.traj` files anywhere below (flat, under trajs/, or
+ * one folder per task) and a results file saying which tasks were resolved, in one of the shapes SWE-bench's
+ * harnesses and leaderboards write (see `outcomesOf`). The model is read from the trajectory's own config. For
+ * converting runs nobody here tuned on (report them with NIGHTSHIFT_REAL_SPLIT=all).
+ */
+export function* sweAgentFolderRuns(raw: string): Generator<Out> {
+  const base = path.join(raw, "sweagent-runs");
+  if (!fs.existsSync(base)) return;
+  for (const run of fs.readdirSync(base).sort()) {
+    const dir = path.join(base, run);
+    const outcomes = outcomesOf(dir);
+    for (const file of filesBelow(dir, ".traj")) {
+      const inst = path.basename(file, ".traj");
+      const resolved = outcomes.get(inst) ?? false;
+      const traj = readJson(file);
+      const r = convertSweAgent(traj, resolved);
+      const model = sweAgentModel(traj) ?? "unknown";
+      yield {
+        meta: {
+          id: `sweagent-${run}__${inst}`,
+          framework: `SWE-agent ${traj.info?.swe_agent_version ?? "0.x"} (${run})`,
+          model,
+          modelSizeB: null,
+          instance: inst,
+          resolved,
+          source: { repo: "(local run folder)", commit: "", path: path.relative(raw, file) },
+          turns: r.turns,
+          exitStatus: r.exit,
+          fixAtTurn: resolved ? r.fix.turn : undefined,
+          fixAtTurnBasis: resolved ? r.fix.basis : undefined,
+          tokenSource: "estimated",
+          run: `sweagent-${run}`,
+        },
+        events: r.events,
+      };
+    }
+  }
+}
+
+/** Every file below `dir` whose name ends with `ext`, in a stable order. */
+function filesBelow(dir: string, ext: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(ext))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** The model a SWE-agent trajectory names in its replay config (0.x: model_name; 1.x: name). */
+function sweAgentModel(traj: any): string | undefined {
+  try {
+    const config = typeof traj.replay_config === "string" ? JSON.parse(traj.replay_config) : traj.replay_config;
+    const model = config?.agent?.model;
+    return model?.model_name ?? model?.name;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Which tasks a run resolved, from the JSON files in its folder and one level down (logs/<task>/report.json
+ * included): `{"resolved": [...]}` (SWE-bench leaderboard results.json), `{"resolved_ids": [...],
+ * "unresolved_ids": [...]}` (harness reports), `{"resolved_per_project": {...}}`, or `{"<task>": {"resolved":
+ * true}}` (per-task reports). A task no file names is unresolved. No results file at all is an error.
+ */
+export function outcomesOf(dir: string): Map<string, boolean> {
+  const outcomes = new Map<string, boolean>();
+  let found = false;
+  const files = filesBelow(dir, ".json").filter((f) => path.relative(dir, f).split(path.sep).length <= 3);
+  for (const file of files) {
+    let data: any;
+    try {
+      data = readJson(file);
+    } catch {
+      continue;
+    }
+    if (!data || typeof data !== "object" || Array.isArray(data)) continue;
+    const lists: [unknown, boolean][] = [
+      [data.resolved, true],
+      [data.resolved_ids, true],
+      [data.unresolved_ids, false],
+      [data.resolved_per_project && Object.values(data.resolved_per_project).flat(), true],
+    ];
+    for (const [list, resolved] of lists)
+      if (Array.isArray(list)) {
+        found = true;
+        for (const inst of list)
+          if (typeof inst === "string") outcomes.set(inst, resolved || outcomes.get(inst) === true);
+      }
+    for (const [inst, report] of Object.entries(data))
+      if (report && typeof report === "object" && typeof (report as any).resolved === "boolean") {
+        found = true;
+        outcomes.set(inst, (report as any).resolved || outcomes.get(inst) === true);
+      }
+  }
+  if (!found)
+    throw new Error(
+      `${dir}: no results file says which tasks were resolved. Put the run's results.json ({"resolved": [...]}), ` +
+        'a harness report ({"resolved_ids": [...]}) or per-task report.json files in the folder.',
+    );
+  return outcomes;
+}
+
 export function* acrRuns(raw: string): Generator<Out> {
   const base = path.join(raw, "acr_gpt4");
   if (!fs.existsSync(base)) return;
@@ -983,7 +1089,7 @@ function main() {
   }
   fs.mkdirSync(outDir, { recursive: true });
   const metas: Meta[] = [];
-  for (const gen of [sweAgentRuns, acrRuns, miniRuns, moatlessRuns]) {
+  for (const gen of [sweAgentRuns, sweAgentFolderRuns, acrRuns, miniRuns, moatlessRuns]) {
     for (const r of gen(rawDir)) {
       fs.writeFileSync(path.join(outDir, `${r.meta.id}.json`), JSON.stringify({ meta: r.meta, events: r.events }));
       metas.push(r.meta);
