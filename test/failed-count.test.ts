@@ -61,7 +61,8 @@ describe("failing tests read from each runner's summary", () => {
     ["pytest: failed and errors", "=========== 2 failed, 10 passed, 1 error in 1.23s ===========", 3],
     [
       "pytest with colour",
-      "\x1b[31m===== \x1b[31m\x1b[1m1 failed\x1b[0m, \x1b[32m1 passed\x1b[0m\x1b[31m in 0.05s\x1b[0m\x1b[31m =====\x1b[0m",
+      "\x1b[31m===== \x1b[31m\x1b[1m1 failed\x1b[0m, \x1b[32m1 passed\x1b[0m" +
+        "\x1b[31m in 0.05s\x1b[0m\x1b[31m =====\x1b[0m",
       1,
     ],
     ["pytest 4, a collection error", "collected 0 items / 1 errors\n===== 1 error in 1.29 seconds =====", 1],

@@ -81,7 +81,8 @@ const looksLikeError = (text: string) => ERROR_PATTERNS.some((r) => r.test(text)
 /** Test runs: Python's runners, and the JavaScript, Go, Rust, Java (Maven, Gradle), Ruby, PHP and CMake ones. */
 const TEST_CMD = new RegExp(
   String.raw`\b(pytest|py\.test|tox|unittest|runtests\.py|manage\.py test|npm test|go test|cargo test|nosetests|` +
-    String.raw`bin\/test|mvnw?\b[^\n]*\b(?:test|verify)|gradlew?\b[^\n]*\btest|rspec|phpunit|jest|vitest|yarn test|ctest)\b`,
+    String.raw`bin\/test|mvnw?\b[^\n]*\b(?:test|verify)|gradlew?\b[^\n]*\btest|rspec|phpunit|jest|vitest|` +
+    String.raw`yarn test|ctest)\b`,
 );
 /** A test run's outcome: the failing count from the runner's summary (Nightshift's own reader), passed from the exit
  * code when the framework recorded one, else from the text. */
