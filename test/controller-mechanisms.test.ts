@@ -105,6 +105,22 @@ describe("step classification", () => {
       "network access",
     ],
     [
+      "mvn -o test",
+      "[ERROR] Failed to execute goal on project app: Could not resolve dependencies for project " +
+        "com.example:app:jar:1.0: Cannot access central (https://repo.maven.apache.org/maven2) in offline mode and the artifact " +
+        "junit:junit:jar:4.13.2 has not been downloaded from it before.",
+      "network access",
+    ],
+    [
+      "./gradlew --offline test",
+      "FAILURE: Build failed with an exception.\n\n* What went wrong:\n" +
+        "Execution failed for task ':compileTestJava'.\n" +
+        "> Could not resolve all files for configuration ':testCompileClasspath'.\n" +
+        "   > Could not resolve org.junit.jupiter:junit-jupiter:5.10.0.\n" +
+        "      > No cached version of org.junit.jupiter:junit-jupiter:5.10.0 available for offline mode.",
+      "network access",
+    ],
+    [
       "go test ./...",
       'go: github.com/stretchr/testify@v1.8.4: Get "https://proxy.golang.org/github.com/stretchr/testify/@v/v1.8.4.mod"' +
         ": dial tcp: lookup proxy.golang.org on 127.0.0.11:53: no such host",
