@@ -2,9 +2,11 @@ import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { Action } from "../src/agent/actions.js";
 import type { AgentEvent } from "../src/agent/events.js";
+import { failedCount } from "../src/agent/failed-count.js";
 import { decide, type Budget } from "../src/controller/controller.js";
 import { replay } from "../src/controller/replay.js";
 import { shellWrites } from "../src/controller/turns.js";
+import { mavenSurefire } from "./fixtures/runner-outputs.js";
 import type { Trace } from "./fixtures/traces/generate.js";
 
 const BUDGET: Budget = { turns: 40, tokens: 400_000, minutes: 60 };
@@ -207,6 +209,44 @@ describe("early-stop controller", () => {
       expect(editThenTest("tests/test_repro.py").nudges).not.toContain("tests-not-improving");
       // The same runs after edits to the code under test are still judged.
       expect(editThenTest("src/skipping.py").stopped).toBe("tests-not-improving");
+    });
+
+    describe("tests-not-improving on a Java project: Surefire's count is read", () => {
+      const compileError = (line: number) =>
+        "[ERROR] COMPILATION ERROR :\n" +
+        `[ERROR] /repo/core/src/main/java/com/alibaba/fastjson2/JSONReader.java:[${line},9] cannot find symbol\n` +
+        "[INFO] BUILD FAILURE";
+      /** Edits to the code under test, each followed by `mvn test` with that many failures (or that output). */
+      const mavenRun = (failures: (number | string)[]) => {
+        const b = run();
+        failures.forEach((count, i) => {
+          const output = typeof count === "number" ? mavenSurefire(count, 0) : count;
+          b.edit("core/src/main/java/com/alibaba/fastjson2/JSONReader.java", `h${i}`, `h${i + 1}`).act(
+            { tool: "run", command: "mvn -q test" },
+            `$ mvn -q test\nexit code 1\n${output}`,
+            { isError: true, tests: { passed: false, failed: failedCount(output) } },
+          );
+        });
+        return stoppedOrNudged(b);
+      };
+
+      it("a fix taking Surefire's failures from 5 to 1 is progress, not a run to stop", () => {
+        expect(mavenRun([5, 4, 3, 2, 1])).toEqual({ stopped: undefined, nudges: [] });
+      });
+
+      it("edits that leave Surefire's failures where they were are still judged", () => {
+        expect(mavenRun([3, 3, 3, 3, 3]).stopped).toBe("tests-not-improving");
+      });
+
+      it("a build that fails before any test runs gives no count: not judged against the best run", () => {
+        expect(mavenRun([3, compileError(120), compileError(131), 3, 1]).nudges).not.toContain("tests-not-improving");
+      });
+
+      it("the same build failure word for word after each edit is still an edit that changed nothing", () => {
+        expect(mavenRun([3, compileError(120), compileError(120), compileError(120)]).stopped).toBe(
+          "tests-not-improving",
+        );
+      });
     });
 
     it("repeated-edit: a file deleted (rm, git checkout) and written again is made anew, not re-applied", () => {

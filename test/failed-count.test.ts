@@ -1,37 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { AgentEvent } from "../src/agent/events.js";
 import { failedCount } from "../src/agent/failed-count.js";
-import { decide, type Budget } from "../src/controller/controller.js";
-import { replay } from "../src/controller/replay.js";
-
-/** A Maven build whose Surefire run has `failures` failures and `errors` errors over two test classes. */
-const maven = (failures: number, errors: number) =>
-  [
-    "[INFO] -------------------------------------------------------",
-    "[INFO]  T E S T S",
-    "[INFO] -------------------------------------------------------",
-    "[INFO] Running com.alibaba.fastjson2.JSONReaderTest",
-    `[ERROR] Tests run: 14, Failures: ${failures}, Errors: 0, Skipped: 1, Time elapsed: 0.112 s <<< FAILURE! ` +
-      "-- in com.alibaba.fastjson2.JSONReaderTest",
-    "[ERROR] com.alibaba.fastjson2.JSONReaderTest.readNested -- Time elapsed: 0.010 s <<< FAILURE!",
-    "org.opentest4j.AssertionFailedError: expected: <3> but was: <2>",
-    "[INFO] Running com.alibaba.fastjson2.JSONWriterTest",
-    `[ERROR] Tests run: 9, Failures: 0, Errors: ${errors}, Skipped: 0, Time elapsed: 0.05 s <<< FAILURE! ` +
-      "-- in com.alibaba.fastjson2.JSONWriterTest",
-    "[INFO] ",
-    "[INFO] Results:",
-    "[INFO] ",
-    "[ERROR] Failures: ",
-    "[ERROR]   JSONReaderTest.readNested:42 expected: <3> but was: <2>",
-    "[ERROR] Errors: ",
-    "[ERROR]   JSONWriterTest.writeNull:17 » NullPointer",
-    "[INFO] ",
-    `[ERROR] Tests run: 23, Failures: ${failures}, Errors: ${errors}, Skipped: 1`,
-    "[INFO] ",
-    "[INFO] BUILD FAILURE",
-    "[ERROR] Failed to execute goal org.apache.maven.plugins:maven-surefire-plugin:3.2.5:test (default-test) " +
-      "on project fastjson2: There are test failures.",
-  ].join("\n");
+import { mavenSurefire as maven } from "./fixtures/runner-outputs.js";
 
 describe("failing tests read from each runner's summary", () => {
   it.each([
@@ -90,90 +59,5 @@ describe("failing tests read from each runner's summary", () => {
     const started = performance.now();
     expect(failedCount(hostile)).toBe(0); // too long to be pytest's closing line: `1 passed` read generically
     expect(performance.now() - started).toBeLessThan(2000);
-  });
-});
-
-describe("tests-not-improving on a Java project", () => {
-  const BUDGET: Budget = { turns: 40, tokens: 400_000, minutes: 60 };
-
-  /** Edits to the code under test, each followed by `mvn test` with that many failures (or that output). */
-  function mavenRun(failures: (number | string)[]): AgentEvent[] {
-    const events: AgentEvent[] = [];
-    failures.forEach((count, i) => {
-      const reply = (turn: number) =>
-        ({
-          type: "model_reply",
-          turn,
-          promptTokens: 1000,
-          completionTokens: 100,
-          durationMs: 0,
-          serverDurationMs: 0,
-          thinkingCut: false,
-          text: "{}",
-        }) as const;
-      const path = "core/src/main/java/com/alibaba/fastjson2/JSONReader.java";
-      const [edit, test] = [2 * i + 1, 2 * i + 2];
-      const output = typeof count === "number" ? maven(count, 0) : count;
-      events.push(
-        { type: "turn_start", attempt: 1, turn: edit },
-        reply(edit),
-        {
-          type: "action",
-          turn: edit,
-          action: { tool: "edit", path, search: `v${i}`, replace: `v${i + 1}` },
-          repaired: false,
-        },
-        {
-          type: "observation",
-          turn: edit,
-          tool: "edit",
-          text: "Edited",
-          isError: false,
-          durationMs: 0,
-          file: { path, before: `h${i}`, after: `h${i + 1}` },
-        },
-        { type: "turn_start", attempt: 1, turn: test },
-        reply(test),
-        { type: "action", turn: test, action: { tool: "run", command: "mvn -q test" }, repaired: false },
-        {
-          type: "observation",
-          turn: test,
-          tool: "run",
-          text: `$ mvn -q test\nexit code 1\n${output}`,
-          isError: true,
-          durationMs: 0,
-          tests: { passed: false, failed: failedCount(output) },
-        },
-      );
-    });
-    return [...events, { type: "turn_start", attempt: 1, turn: 9999 }];
-  }
-  const judge = (events: AgentEvent[]) => replay(events, (h) => decide(h, { budget: BUDGET }, { elapsedMs: 0 }));
-
-  it("a fix taking Surefire's failures from 5 to 1 is progress, not a run to stop", () => {
-    const result = judge(mavenRun([5, 4, 3, 2, 1]));
-    expect(result.stopped).toBeUndefined();
-    expect(result.nudges).not.toContain("tests-not-improving");
-  });
-
-  it("edits that leave Surefire's failures where they were are still judged", () => {
-    expect(judge(mavenRun([3, 3, 3, 3, 3])).stopped?.reason).toBe("tests-not-improving");
-  });
-
-  const compileError = (line: number) =>
-    "[ERROR] COMPILATION ERROR :\n" +
-    `[ERROR] /repo/core/src/main/java/com/alibaba/fastjson2/JSONReader.java:[${line},9] cannot find symbol\n` +
-    "[INFO] BUILD FAILURE";
-
-  it("a build that fails before any test runs gives no count: not judged against the best run", () => {
-    const result = judge(mavenRun([3, compileError(120), compileError(131), 3, 1]));
-    expect(result.stopped).toBeUndefined();
-    expect(result.nudges).not.toContain("tests-not-improving");
-  });
-
-  it("the same build failure word for word after each edit is still an edit that changed nothing", () => {
-    expect(judge(mavenRun([3, compileError(120), compileError(120), compileError(120)])).stopped?.reason).toBe(
-      "tests-not-improving",
-    );
   });
 });
