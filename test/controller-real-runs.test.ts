@@ -2,8 +2,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { fixLost, measure, turnCaps } from "../bench/controller-real-runs.js";
+import { describe, expect, it, vi } from "vitest";
+import { benchRealRuns, fixLost, measure, reportedSplit, turnCaps } from "../bench/controller-real-runs.js";
 import type { AgentEvent } from "../src/agent/events.js";
 import { decide } from "../src/controller/controller.js";
 import { replay, type Policy } from "../src/controller/replay.js";
@@ -134,6 +134,29 @@ describe("real-run converter (bench/traces/convert-real-runs.ts)", () => {
       expect(split[splitOf("demo__calc-1")]).toContain("mini-gemini3pro__demo__calc-1");
       expect(split[splitOf("demo__calc-2")]).toContain("mini-gemini3pro__demo__calc-2");
       expect(realRunsDir({ NIGHTSHIFT_REAL_RUNS: join(out, "missing") })).toBeUndefined();
+
+      // NIGHTSHIFT_REAL_SPLIT=all reports every run (a corpus nothing was tuned on); eval only its half.
+      const printed = (split: string) => {
+        const log = vi.spyOn(console, "log").mockImplementation(() => {});
+        try {
+          const noStop: Policy = () => ({ kind: "continue" });
+          benchRealRuns(
+            { "no stop": noStop },
+            { turns: 90, tokens: 3_100_000, minutes: 600 },
+            {
+              NIGHTSHIFT_REAL_RUNS: out,
+              NIGHTSHIFT_REAL_SPLIT: split,
+            },
+          );
+          return log.mock.calls.map((c) => String(c[0])).join("\n");
+        } finally {
+          log.mockRestore();
+        }
+      };
+      expect(printed("all")).toContain("reporting on ALL of them — 3 runs");
+      const evalRuns = ["demo__calc-1", "demo__calc-2", "demo__calc-3"].filter((i) => splitOf(i) === "eval").length;
+      expect(printed("eval")).toContain(`reporting on the EVAL split only — ${evalRuns} runs`);
+      expect(() => reportedSplit({ NIGHTSHIFT_REAL_SPLIT: "held-out" })).toThrow(/must be "tune", "eval" or "all"/);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
