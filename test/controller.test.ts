@@ -132,6 +132,15 @@ describe("early-stop controller", () => {
     expect(result).toMatchObject({ turns: 38, stopped: { reason: "no-edit" } });
   });
 
+  it("no-edit: searches that find nothing are no new content, even when each answer names what was searched", () => {
+    const b = run();
+    for (let i = 0; i < 39; i++)
+      b.act({ tool: "search", pattern: `parseLenient${i}` }, `No matches found for "parseLenient${i}" in /fastjson2`);
+    const result = replay(b.events, policy);
+    expect(result.nudges).toEqual(["no-edit"]);
+    expect(result).toMatchObject({ turns: 38, stopped: { reason: "no-edit" } });
+  });
+
   it("no-edit: a run reading code it has not seen is exploring: nudged, not stopped", () => {
     const b = run();
     for (let i = 0; i < 39; i++) b.read(`f${i}.py`);

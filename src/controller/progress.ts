@@ -1,7 +1,11 @@
 import type { Detector, Progress } from "./detectors.js";
 import type { Turn } from "./turns.js";
 
-/** The progress each turn showed: a file edited for the first time, content not seen before, a changed test result. */
+/**
+ * The progress each turn showed: a file edited for the first time, content not seen before, a changed test result.
+ * A search that found nothing shows no content: told apart from an error, it is still no progress, however new the
+ * name it looked for (a model searching for names that are not there learns little from each answer).
+ */
 export function progressByTurn(turns: readonly Turn[]): { turn: number; kinds: Set<Progress> }[] {
   const edited = new Set<string>();
   const seen = new Set<string>();
@@ -18,7 +22,7 @@ export function progressByTurn(turns: readonly Turn[]): { turn: number; kinds: S
       const failing = obs.tests.passed ? 0 : (obs.tests.failed ?? 1);
       if (lastFailing !== undefined && failing !== lastFailing) kinds.add("tests");
       lastFailing = failing;
-    } else if (obs && turn.resultShape && (turn.step?.kind === "ok" || turn.step?.kind === "negative")) {
+    } else if (obs && turn.resultShape && turn.step?.kind === "ok") {
       if (!seen.has(turn.resultShape)) kinds.add("content");
       seen.add(turn.resultShape);
     }
