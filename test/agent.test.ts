@@ -266,6 +266,30 @@ describe("the agent loop against a scripted model and a real sandbox", () => {
     },
   );
 
+  it("judges tests run by hand (pytest on one file), not only the project's test command", async () => {
+    const edit = (k: number) =>
+      act({
+        tool: "edit",
+        path: "src/calc.py",
+        search: k === 0 ? "return a - b" : `return a * b + ${k - 1}`,
+        replace: `return a * b + ${k}`,
+      });
+    const BY_HAND = act({ tool: "run", command: "python3 -m pytest -q -p no:cacheprovider test_calc.py" });
+    const script = [0, 1, 2, 3, 4].flatMap((k) => [edit(k), BY_HAND]);
+    const { of, result } = await run((index) => script[index] ?? READ);
+    const byHand = of("observation").filter((o) => o.tool === "run");
+    // pytest's own summary, read from a real run in the sandbox: one test failing.
+    expect(byHand[0]!.tests).toEqual({ passed: false, failed: 1 });
+    // Every edit leaves it failing: nudged, then stopped, by the detector that judges test runs.
+    expect(of("verdict").map((v) => [v.verdict, v.detector])).toEqual([
+      ["nudge", "tests-not-improving"],
+      ["stop", "tests-not-improving"],
+    ]);
+    expect(result).toMatchObject({ reason: "tests-not-improving", turns: 8 });
+    // The project's test command never ran: the finish gate and the result know nothing of these runs.
+    expect(result.testsPassed).toBeUndefined();
+  });
+
   it("stops at the turn budget", async () => {
     const { result } = await run(() => READ, { budget: { turns: 3, tokens: 1_000_000, minutes: 10 } });
     expect(result).toMatchObject({ reason: "turn-budget", turns: 3 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { failedCount } from "../src/agent/failed-count.js";
+import { runsTests, testRunResult } from "../src/agent/test-run.js";
 import { mavenSurefire as maven } from "./fixtures/runner-outputs.js";
 
 describe("failing tests read from each runner's summary", () => {
@@ -59,5 +60,34 @@ describe("failing tests read from each runner's summary", () => {
     const started = performance.now();
     expect(failedCount(hostile)).toBe(0); // too long to be pytest's closing line: `1 passed` read generically
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe("test runs by hand (not the project's test command)", () => {
+  it.each([
+    ["python3 -m pytest -q tests/test_calc.py -k add", true],
+    ["cd /repo && PYTHONPATH=src pytest tests/test_x.py 2>&1 | tail -20", true],
+    ["python tests/runtests.py admin_views", true],
+    ["./mvnw -q test -Dtest=JSONReaderTest", true],
+    ["mvn -pl core verify", true],
+    ["./gradlew :core:test --tests '*Parser*'", true],
+    ["go test ./pkg/parse -run TestEmpty", true],
+    ["cargo test parse_empty", true],
+    ["npx jest src/total.test.ts", true],
+    ["bundle exec rspec spec/total_spec.rb", true],
+    ["vendor/bin/phpunit tests/TotalTest.php", true],
+    ["python3 reproduce.py", false],
+    ["cat pytest.ini", false],
+    ["grep -rn 'def test_add' tests", false],
+    ["mvn -q compile", false],
+    ["pip install pytest", false],
+  ])("`%s` runs tests: %s", (command, expected) => {
+    expect(runsTests(command)).toBe(expected);
+  });
+
+  it("a run piped through tail exits 0 but its summary counts the failures", () => {
+    expect(testRunResult(0, "===== 2 failed, 3 passed in 0.10s =====")).toEqual({ passed: false, failed: 2 });
+    expect(testRunResult(0, "===== 5 passed in 0.10s =====")).toEqual({ passed: true, failed: 0 });
+    expect(testRunResult(1, "ImportError while loading conftest")).toEqual({ passed: false, failed: undefined });
   });
 });

@@ -196,7 +196,10 @@ export async function runAgent(deps: AgentDeps, task: AgentTask): Promise<AgentR
       state.editedSinceTests = false;
       state.lastTests = observation.tests;
     }
-    const tests = observation.tests && { passed: observation.tests.passed, failed: observation.tests.failed };
+    // The controller judges test runs by hand too (observation.testRun); the finish gate above only the project's.
+    const tests = observation.tests
+      ? { passed: observation.tests.passed, failed: observation.tests.failed }
+      : observation.testRun;
     emit({
       type: "observation",
       turn,

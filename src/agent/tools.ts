@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Sandbox } from "../sandbox/sandbox.js";
 import type { Action } from "./actions.js";
 import { failedCount } from "./failed-count.js";
+import { runsTests, testRunResult } from "./test-run.js";
 
 /** What a tool returns to the model. Errors are observations too, and say how to fix the call. */
 export interface Observation {
@@ -13,6 +14,11 @@ export interface Observation {
   file?: { path: string; before?: string; after: string; lines?: number };
   /** The action ran the test command: whether it passed, and how many tests failed when the output says. */
   tests?: { passed: boolean; failed?: number; output: string };
+  /**
+   * The action ran tests by another command than the project's (a selection, a runner by hand): what they said. The
+   * early-stop controller judges these runs too; the finish gate and the second attempt go by `tests` only.
+   */
+  testRun?: { passed: boolean; failed?: number };
 }
 
 const hash = (text: string) => createHash("sha1").update(text).digest("hex").slice(0, 16);
@@ -105,6 +111,8 @@ export async function executeAction(
         tests: isTest
           ? { passed: result.exitCode === 0, failed: result.exitCode === 0 ? 0 : failedCount(output), output }
           : undefined,
+        testRun:
+          !isTest && !result.timedOut && runsTests(action.command) ? testRunResult(result.exitCode, output) : undefined,
       };
     }
     case "finish":
