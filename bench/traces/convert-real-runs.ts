@@ -19,6 +19,7 @@ import * as crypto from "node:crypto";
 import { pathToFileURL } from "node:url";
 import type { Action } from "../../src/agent/actions.js";
 import { failedCount } from "../../src/agent/failed-count.js";
+import { runsTests } from "../../src/agent/test-run.js";
 import type { AgentEvent as NightshiftEvent } from "../../src/agent/events.js";
 import { SPLIT_RULE, splitOf, type RealRunMeta } from "./real-runs.js";
 
@@ -78,16 +79,10 @@ const ERROR_PATTERNS: RegExp[] = [
 ];
 const looksLikeError = (text: string) => ERROR_PATTERNS.some((r) => r.test(text));
 
-/** Test runs: Python's runners, and the JavaScript, Go, Rust, Java (Maven, Gradle), Ruby, PHP and CMake ones. */
-const TEST_CMD = new RegExp(
-  String.raw`\b(pytest|py\.test|tox|unittest|runtests\.py|manage\.py test|npm test|go test|cargo test|nosetests|` +
-    String.raw`bin\/test|mvnw?\b[^\n]*\b(?:test|verify)|gradlew?\b[^\n]*\btest|rspec|phpunit|jest|vitest|` +
-    String.raw`yarn test|ctest)\b`,
-);
 /** A test run's outcome: the failing count from the runner's summary (Nightshift's own reader), passed from the exit
  * code when the framework recorded one, else from the text. */
 function testInfo(command: string, out: string, exitCode?: number): { passed: boolean; failed?: number } | undefined {
-  if (!TEST_CMD.test(command)) return undefined;
+  if (!runsTests(command)) return undefined;
   const nFail = failedCount(out) ?? 0;
   const passed =
     exitCode !== undefined
