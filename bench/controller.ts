@@ -83,14 +83,15 @@ for (const mode of [...new Set(failed.map((t) => t.mode))]) {
   console.log(`  ${mode.padEnd(20)} ${rows.map((r) => `${onsetToStop(r)} (${stopReasonOf(r.run)})`).join(", ")}`);
 }
 if (ours.falseKills.length) console.log(`false kills: ${ours.falseKills.join(", ")}`);
-const environment = new Map<string, number>();
-for (const message of ours.environment) count(environment, message);
-console.log("nightshift environment outcomes (stops):");
-for (const [message, n] of environment) console.log(`  ${n} × ${message}`);
-const nudged = new Map<string, number>();
-for (const message of ours.environmentNudged) count(nudged, message);
-console.log("nightshift environment outcomes (told to the model, run went on):");
-for (const [message, n] of nudged) console.log(`  ${n} × ${message}`);
+/** Prints how often each message came, under a title. */
+const tally = (title: string, messages: string[]) => {
+  const times = new Map<string, number>();
+  for (const message of messages) count(times, message);
+  console.log(title);
+  for (const [message, n] of times) console.log(`  ${n} × ${message}`);
+};
+tally("nightshift environment outcomes (stops):", ours.environment);
+tally("nightshift environment outcomes (told to the model, run went on):", ours.environmentNudged);
 const saved = (base.tokens - ours.tokens) / base.tokens;
 const checks = [
   [`≥ 60% of budget-only tokens saved (${(saved * 100).toFixed(1)}%)`, saved >= 0.6],

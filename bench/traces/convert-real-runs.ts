@@ -911,8 +911,8 @@ function sweAgentModel(traj: any): string | undefined {
 }
 
 /**
- * Which tasks a run resolved, from the JSON files in its folder and one level down (logs/<task>/report.json
- * included): `{"resolved": [...]}` (SWE-bench leaderboard results.json), `{"resolved_ids": [...],
+ * Which tasks a run resolved, from the JSON files in its folder and up to two levels down (results/results.json,
+ * logs/<task>/report.json): `{"resolved": [...]}` (SWE-bench leaderboard results.json), `{"resolved_ids": [...],
  * "unresolved_ids": [...]}` (harness reports), `{"resolved_per_project": {...}}`, or `{"<task>": {"resolved":
  * true}}` (per-task reports). A task no file names is unresolved. No results file at all is an error.
  */
