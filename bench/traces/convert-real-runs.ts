@@ -22,6 +22,7 @@ import { failedCount } from "../../src/agent/failed-count.js";
 import { runsTests } from "../../src/agent/test-run.js";
 import type { AgentEvent as NightshiftEvent } from "../../src/agent/events.js";
 import { SPLIT_RULE, splitOf, type RealRunMeta } from "./real-runs.js";
+import { EDITOR_ERROR, editorAction } from "./sweagent-editor.js";
 
 // ---------------------------------------------------------------- event types
 /** Nightshift's events, except that a recorded run's finish carries its framework's own exit reason. */
@@ -94,7 +95,9 @@ function testInfo(command: string, out: string, exitCode?: number): { passed: bo
 // Maps a plain shell command to the closest Nightshift tool (used by SWE-agent fall-through and mini-swe-agent).
 function shellToAction(cmd: string): Action {
   const c = cmd.trim();
-  const single = !/&&|\|\||;|\n/.test(c.replace(/\|\s*(head|tail|sed -n)[^|]*$/, ""));
+  // One command, perhaps cut short by head/tail: a pipeline that filters (`find … | grep -v test`, `| xargs grep`)
+  // answers something else than the tool it starts with, so it stays a shell command.
+  const single = !/&&|\|\||;|\n|\|/.test(c.replace(/\|\s*(head|tail|sed -n)[^|]*$/, ""));
   let m: RegExpExecArray | null;
   if (single && (m = /^cat\s+(?:-n\s+)?([^\s<>|]+)\s*$/.exec(c))) return { tool: "read_file", path: m[1]! };
   if (single && (m = /^(?:nl -ba|cat -n)\s+([^\s|]+)\s*\|\s*sed -n\s+['"]?(\d+),(\d+)p/.exec(c)))
@@ -105,7 +108,12 @@ function shellToAction(cmd: string): Action {
     return { tool: "read_file", path: m[1]! };
   if (single && (m = /^(?:grep|egrep|rg|git grep)\b(.*)$/.exec(c))) {
     const toks = m[1]!.match(/"[^"]*"|'[^']*'|\S+/g) ?? [];
-    const args = toks.filter((t) => !t.startsWith("-") || /^-[eE]$/.test(t)).filter((t) => !/^-[eE]$/.test(t));
+    // Options and their separate values (`-A 20`, `-m 5`, `--include '*.py'`) are not the pattern or the path.
+    const args = toks.filter(
+      (t, i) =>
+        !t.startsWith("-") &&
+        !/^(?:-[ABCmf]|--(?:include|exclude|exclude-dir|max-count|context))$/.test(toks[i - 1] ?? ""),
+    );
     const pat = (args[0] ?? "").replace(/^['"]|['"]$/g, "");
     return args[1] ? { tool: "search", pattern: pat, path: args[1] } : { tool: "search", pattern: pat };
   }
@@ -404,13 +412,26 @@ export function sweAgentError(action: Action, obs: string): boolean {
   if (/^\[File: /.test(obs)) return false;
   if (/^Your proposed edit has introduced new syntax error/.test(obs)) return true;
   if (action.tool === "read_file" || action.tool === "edit" || action.tool === "create_file")
-    return /^(?:Error|Usage|File .* not found|No file open|Warning: File .* already exists)/m.test(obs.slice(0, 300));
+    return (
+      /^(?:Error|Usage|File .* not found|No file open|Warning: File .* already exists)/m.test(obs.slice(0, 300)) ||
+      EDITOR_ERROR.test(obs.slice(0, 300))
+    );
   if (action.tool === "search" || action.tool === "find_files")
     return /^(?:Directory .* not found|File .* not found|Usage|Error)/m.test(obs.slice(0, 300));
   return looksLikeError(obs);
 }
+/**
+ * An observation without SWE-agent's framing: 0.x's trailer (open file, current directory, prompt), 1.x's
+ * `OBSERVATION:` heading, and 1.x's sentence for a command that printed nothing (a grep that found nothing printed
+ * nothing, as Nightshift's run tool would show it).
+ */
 function stripSweObs(o: string) {
-  return o.replace(/\n*\(Open file: [^\n]*\)\n\(Current directory: [^\n]*\)\n?bash-\$\s*$/, "").trim();
+  const text = o
+    .replace(/^(?:OBSERVATION:\r?\n|Observation: )/, "")
+    .replace(/\n*\(Open file: [^\n]*\)\n\(Current directory: [^\n]*\)\n?bash-\$\s*$/, "")
+    .replace(/\r\n/g, "\n")
+    .trim();
+  return /^Your command ran successfully and did not produce any output\.?$/.test(text) ? "" : text;
 }
 const SWE_EXIT: Record<string, string> = {
   submitted: "finished",
@@ -446,13 +467,13 @@ export function convertSweAgent(traj: any, resolved: boolean) {
       b.invalid("malformed", next || "no action parsed");
       continue;
     }
-    const action = sweAgentAction(String(x.action), cur);
+    const obs = stripSweObs(next);
+    const action = editorAction(String(x.action), obs) ?? sweAgentAction(String(x.action), cur);
     if (action.tool === "finish") {
       submitted = true;
-      b.act(action, stripSweObs(next), { isError: false });
+      b.act(action, obs, { isError: false });
       continue;
     }
-    const obs = stripSweObs(next);
     b.act(action, obs, { isError: sweAgentError(action, obs) });
   }
   const exit = String(info.exit_status ?? "unknown");
@@ -865,21 +886,24 @@ export function* sweAgentFolderRuns(raw: string): Generator<Out> {
   for (const run of fs.readdirSync(base).sort()) {
     const dir = path.join(base, run);
     const outcomes = outcomesOf(dir);
+    const about = runAbout(dir);
     for (const file of filesBelow(dir, ".traj")) {
       const inst = path.basename(file, ".traj");
       const resolved = outcomes.get(inst) ?? false;
       const traj = readJson(file);
       const r = convertSweAgent(traj, resolved);
-      const model = sweAgentModel(traj) ?? "unknown";
+      const model = about.model ?? sweAgentModel(traj) ?? "unknown";
       yield {
         meta: {
           id: `sweagent-${run}__${inst}`,
-          framework: `SWE-agent ${traj.info?.swe_agent_version ?? "0.x"} (${run})`,
+          framework: about.framework ?? `SWE-agent ${traj.info?.swe_agent_version ?? "0.x"} (${run})`,
           model,
-          modelSizeB: null,
+          modelSizeB: about.modelSizeB ?? null,
           instance: inst,
           resolved,
-          source: { repo: "(local run folder)", commit: "", path: path.relative(raw, file) },
+          source: about.source
+            ? { ...about.source, path: `${about.source.path}/${path.relative(dir, file)}` }
+            : { repo: "(local run folder)", commit: "", path: path.relative(raw, file) },
           ...outcome(r, resolved),
           tokenSource: "estimated",
           run: `sweagent-${run}`,
@@ -888,6 +912,35 @@ export function* sweAgentFolderRuns(raw: string): Generator<Out> {
       };
     }
   }
+}
+
+/**
+ * What a run folder's optional `run.json` says of it, where its trajectories do not: the model (a served model's
+ * config may name an alias), its size in billions of parameters, the framework's label, and where the folder came
+ * from (`{"repo", "commit", "path"}`). A malformed file is refused, saying what to mend.
+ */
+function runAbout(dir: string): {
+  model?: string;
+  modelSizeB?: number | null;
+  framework?: string;
+  source?: { repo: string; commit: string; path: string };
+} {
+  const file = path.join(dir, "run.json");
+  if (!fs.existsSync(file)) return {};
+  const about = readJson(file);
+  const ok =
+    about &&
+    typeof about === "object" &&
+    (about.model === undefined || typeof about.model === "string") &&
+    (about.modelSizeB == null || typeof about.modelSizeB === "number") &&
+    (about.framework === undefined || typeof about.framework === "string") &&
+    (about.source === undefined || ["repo", "commit", "path"].every((k) => typeof about.source?.[k] === "string"));
+  if (!ok)
+    throw new Error(
+      `${file}: expected {"model"?: string, "modelSizeB"?: number | null, "framework"?: string, ` +
+        `"source"?: {"repo", "commit", "path"}}`,
+    );
+  return about;
 }
 
 /** Every file below `dir` whose name ends with `ext`, in a stable order. */
