@@ -16,6 +16,7 @@ import {
   sweAgentFolderRuns,
 } from "../bench/traces/convert-real-runs.js";
 import { loadRealRuns, realRunsDir, splitOf, type RealRun } from "../bench/traces/real-runs.js";
+import { editorAction, shellWords } from "../bench/traces/sweagent-editor.js";
 import { toTurns } from "../src/controller/turns.js";
 
 // A hand-written run in mini-swe-agent's trajectory format (not copied from any published run).
@@ -327,6 +328,60 @@ describe("converter: a SWE-agent run folder of any model (raw/sweagent-runs/<run
     expect(fix!.findings.join(" ")).toMatch(/JDK/);
   });
 
+  it("a run.json names what the trajectories do not (a served model's alias), and a malformed one is refused", () => {
+    const raw = runFolder({ resolved: ["alibaba__fastjson2-2"] });
+    const dir = join(raw, "sweagent-runs", "java-weak");
+    const source = { repo: "someone/runs", commit: "abc", path: "java-weak" };
+    writeFileSync(join(dir, "run.json"), JSON.stringify({ model: "Qwen2.5-Coder-7B", modelSizeB: 7, source }));
+    const runs = [...sweAgentFolderRuns(raw)] as unknown as (RealRun & { meta: { modelSizeB: number } })[];
+    expect(runs.map((r) => [r.meta.model, r.meta.modelSizeB])).toEqual([
+      ["Qwen2.5-Coder-7B", 7],
+      ["Qwen2.5-Coder-7B", 7],
+    ]);
+    expect(runs[0]!.meta).toMatchObject({
+      source: { repo: "someone/runs", path: "java-weak/trajs/alibaba__fastjson2-1.traj" },
+    });
+    writeFileSync(join(dir, "run.json"), JSON.stringify({ model: 7 }));
+    expect(() => [...sweAgentFolderRuns(raw)]).toThrow(/run\.json: expected \{"model"\?: string/);
+    rmSync(raw, { recursive: true });
+  });
+
+  it("runs published wrapped in a record of their own are laid out as run folders, by model and outcome", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wrapped-runs-"));
+    const raw = join(dir, "raw");
+    const record = (instance: string, status: string | undefined, traj: object | undefined) =>
+      JSON.stringify({ instance_id: instance, information: status ? { status, trajectory: traj } : {} });
+    mkdirSync(join(dir, "hackathon", "data", "failed"), { recursive: true });
+    mkdirSync(join(dir, "hackathon", "data", "successful"), { recursive: true });
+    writeFileSync(
+      join(dir, "hackathon/data/failed/alibaba__fastjson2-1_gpt-4o-mini.json"),
+      record("alibaba__fastjson2-1", "failed", flailing),
+    );
+    writeFileSync(
+      join(dir, "hackathon/data/successful/alibaba__fastjson2-2_gpt-4o-mini.json"),
+      record("alibaba__fastjson2-2", "success", fixed),
+    );
+    writeFileSync(
+      join(dir, "hackathon/data/failed/alibaba__fastjson2-3_gpt-4o-mini.json"),
+      record("alibaba__fastjson2-3", undefined, undefined),
+    );
+    writeFileSync(join(dir, "hackathon/data/failed/broken_gpt-4o-mini.json"), "{not json");
+    const script = join(import.meta.dirname, "../bench/traces/unwrap-wrapped-sweagent-runs.ts");
+    const printed = execFileSync(
+      process.execPath,
+      ["--import", "tsx", script, join(dir, "hackathon"), raw, "someone/SWE-agent", "c0ffee"],
+      { encoding: "utf8" },
+    );
+    expect(printed).toContain("2 trajectories in 2 run folders; 2 records skipped");
+    const runs = [...sweAgentFolderRuns(raw)] as unknown as RealRun[];
+    rmSync(dir, { recursive: true });
+    expect(runs.map((r) => [r.meta.instance, r.meta.model, r.meta.resolved])).toEqual([
+      ["alibaba__fastjson2-1", "gpt-4o-mini-2024-07-18", false],
+      ["alibaba__fastjson2-2", "gpt-4o-mini-2024-07-18", true],
+    ]);
+    expect(runs[1]!.meta.id).toBe("sweagent-hackathon-gpt-4o-mini-data-successful__alibaba__fastjson2-2");
+  });
+
   it("harness reports and per-task reports are read too; a folder without any results is refused, saying why", () => {
     for (const results of [
       { resolved_ids: ["alibaba__fastjson2-2"], unresolved_ids: ["alibaba__fastjson2-1"] },
@@ -344,5 +399,120 @@ describe("converter: a SWE-agent run folder of any model (raw/sweagent-runs/<run
     const raw = runFolder(undefined);
     expect(() => [...sweAgentFolderRuns(raw)]).toThrow(/no results file says which tasks were resolved/);
     rmSync(raw, { recursive: true });
+  });
+});
+
+describe("converter: SWE-agent 1.x's file editor and observations", () => {
+  // A hand-written SWE-agent 1.x run (tool calls recorded as quoted shell lines), not copied from any published run.
+  const call = (action: string, observation: string) => [
+    { role: "assistant", content: `Next: ${action.split(" ")[0]}`, action, message_type: "action" },
+    { role: "user", content: `OBSERVATION:\r\n${observation}`, message_type: "observation" },
+  ];
+  const viewed =
+    "Here's the result of running `cat -n` on /testbed/calc.py:\r\n     1\tdef add(a, b):\r\n     2\t    return a - b";
+  const history = [
+    { role: "system", content: "You are a helpful assistant." },
+    { role: "user", content: "<pr_description>add() subtracts</pr_description>" },
+    ...call("str_replace_editor view /testbed", "Here's the files and directories up to 2 levels deep in /testbed"),
+    ...call("str_replace_editor view /testbed/calc.py  --view_range 1 2", viewed),
+    ...call("grep -rn 'def sub' /testbed", "Your command ran successfully and did not produce any output."),
+    ...call(
+      "str_replace_editor str_replace /testbed/calc.py   --old_str '    return a-b' --new_str '    return a + b'",
+      "No replacement was performed, old_str `    return a-b` did not appear verbatim in /testbed/calc.py.",
+    ),
+    ...call(
+      "str_replace_editor str_replace /testbed/calc.py   --old_str '    return a - b' " +
+        "--new_str '    return a + b  # it'\\''s a sum'",
+      "The file /testbed/calc.py has been edited. Here's the result of running `cat -n` on a snippet of " +
+        "/testbed/calc.py:",
+    ),
+    ...call(
+      "str_replace_editor create /testbed/check.py --file_text 'from calc import add\nprint(add(2, 2))\n'",
+      "File created successfully at: /testbed/check.py",
+    ),
+    ...call(
+      "str_replace_editor insert /testbed/check.py --insert_line 2 --new_str 'print(add(1, 1))'",
+      "The file /testbed/check.py has been edited.",
+    ),
+    ...call("cd /testbed && python check.py", "4\r\n2"),
+    ...call("submit", "diff --git a/calc.py b/calc.py"),
+  ];
+  const patch = [
+    "diff --git a/calc.py b/calc.py",
+    "--- a/calc.py",
+    "+++ b/calc.py",
+    "@@ -1,2 +1,2 @@",
+    " def add(a, b):",
+    "-    return a - b",
+    "+    return a + b  # it's a sum",
+    "",
+  ].join("\n");
+  const converted = convertSweAgent({ history, info: { exit_status: "submitted", submission: patch } }, true);
+  const actions = converted.events.flatMap((e) => (e.type === "action" ? [e.action] : []));
+  const observed = converted.events.flatMap((e) => (e.type === "observation" ? [e] : []));
+
+  it("maps view, str_replace, create and insert to Nightshift's actions, with each argument unquoted", () => {
+    expect(actions).toEqual([
+      { tool: "find_files", glob: "/testbed/*" },
+      { tool: "read_file", path: "/testbed/calc.py", start_line: 1, end_line: 2 },
+      { tool: "search", pattern: "def sub", path: "/testbed" },
+      { tool: "edit", path: "/testbed/calc.py", search: "    return a-b", replace: "    return a + b" },
+      { tool: "edit", path: "/testbed/calc.py", search: "    return a - b", replace: "    return a + b  # it's a sum" },
+      { tool: "create_file", path: "/testbed/check.py", content: "from calc import add\nprint(add(2, 2))\n" },
+      {
+        tool: "edit",
+        path: "/testbed/check.py",
+        search: "after line 2 of /testbed/check.py",
+        replace: "print(add(1, 1))",
+      },
+      { tool: "run", command: "cd /testbed && python check.py" },
+      { tool: "finish", summary: "submit" },
+    ]);
+  });
+
+  it("reads observations without their heading; a command that printed nothing printed nothing (a negative)", () => {
+    expect(observed[1]!.text.startsWith("Here's the result")).toBe(true);
+    expect(observed[2]!.text).toBe("");
+    const turns = toTurns(converted.events as unknown as AgentEvent[]);
+    expect(turns[2]!.step?.kind).toBe("negative");
+  });
+
+  it("the editor's refusal is an error; the edit that went in dates the fix", () => {
+    expect(observed.map((e) => e.isError)).toEqual([false, false, false, true, false, false, false, false, false]);
+    expect(converted.fix).toEqual({ turn: 5, basis: "evidence" });
+  });
+
+  it("splits a shell line as a shell would: quotes, '\\'' and backslashes", () => {
+    expect(shellWords(`a 'b c' "d \\"e\\"" f\\ g 'it'\\''s' ''`)).toEqual(["a", "b c", 'd "e"', "f g", "it's", ""]);
+    expect(editorAction("str_replace_editor undo_edit /testbed/calc.py", "")).toBeUndefined();
+    expect(editorAction("ls -la", "")).toBeUndefined();
+  });
+});
+
+describe("converter: shell lines as the tool they would be in Nightshift", () => {
+  const actionOf = (command: string) => {
+    const history = [
+      { role: "user", content: "issue" },
+      { role: "assistant", content: "next", action: command },
+      { role: "user", content: "out" },
+    ];
+    return convertSweAgent({ history, info: { exit_status: "submitted" } }, false).events.find(
+      (e) => e.type === "action",
+    );
+  };
+  it("a pipeline that filters stays a shell command; a search cut short by head is a search", () => {
+    expect(actionOf('find /testbed -name "*.py" | grep -v test')).toMatchObject({ action: { tool: "run" } });
+    expect(actionOf('find . -name "*.py" | xargs grep -l foo | head -5')).toMatchObject({ action: { tool: "run" } });
+    expect(actionOf("grep -rn 'def add' src | head -20")).toMatchObject({
+      action: { tool: "search", pattern: "def add", path: "src" },
+    });
+  });
+  it("grep's options and their values are neither the pattern nor the path", () => {
+    expect(actionOf('grep -n -A 20 "def __init__" sympy/core/basic.py')).toMatchObject({
+      action: { tool: "search", pattern: "def __init__", path: "sympy/core/basic.py" },
+    });
+    expect(actionOf("grep -rn --include '*.py' -e kwargs sympy")).toMatchObject({
+      action: { tool: "search", pattern: "kwargs", path: "sympy" },
+    });
   });
 });

@@ -13,6 +13,8 @@ export interface RealRunMeta {
   id: string;
   framework: string;
   model: string;
+  /** Parameters in billions, where the source says (open models); null or absent for API models. */
+  modelSizeB?: number | null;
   instance: string;
   resolved: boolean;
   turns: number;
