@@ -295,6 +295,28 @@ describe("the agent loop against a scripted model and a real sandbox", () => {
     expect(result.testsPassed).toBeUndefined();
   });
 
+  it("a model paging through a long file ten lines at a time is told to search, then stopped as scanning", async () => {
+    // A 400-line module, each function named differently, so every page shows code the model has not seen.
+    const names = ["parse", "emit", "visit", "close", "reset", "flush", "merge", "split", "check", "store"];
+    const module = Array.from({ length: 400 }, (_, i) => `def ${names[i % 10]}_${Math.floor(i / 10)}(): return ${i}`);
+    const CREATE = act({ tool: "create_file", path: "src/big.py", content: `${module.join("\n")}\n` });
+    const page = (k: number) =>
+      act({ tool: "read_file", path: "src/big.py", start_line: 1 + 10 * k, end_line: 10 + 10 * k });
+    const { of, result } = await run((index) => (index === 0 ? CREATE : page(index - 1)), {
+      budget: { turns: 40, tokens: 1_000_000, minutes: 10 },
+    });
+    // Real pages from the sandbox: the 12th read shows the file's lines 111-120.
+    const reads = of("observation").filter((o) => o.tool === "read_file");
+    expect(reads[11]!.text).toContain("def parse_11(): return 110");
+    expect(of("verdict").map((v) => [v.verdict, v.detector])).toEqual([
+      ["nudge", "scanning"],
+      ["stop", "scanning"],
+    ]);
+    // The nudge reached the model in the request after the 12th page (turn 13: the create, then 12 pages).
+    expect(ollama.requests[13]!.messages.at(-1)!.content).toContain("Search for the name you need instead");
+    expect(result).toMatchObject({ reason: "scanning", turns: 19 });
+  });
+
   it("stops at the turn budget", async () => {
     const { result } = await run(() => READ, { budget: { turns: 3, tokens: 1_000_000, minutes: 10 } });
     expect(result).toMatchObject({ reason: "turn-budget", turns: 3 });

@@ -363,8 +363,24 @@ describe("nudges decay with progress", () => {
 
   it("without that progress the same later repeat stops the run", () => {
     const b = reread();
-    b.read("b.py").read("b.py", "b.py\n1 code");
+    b.read("b.py").read("a.py");
     expect(replay(probe(b.events), policy).stopped?.reason).toBe("repeated-action");
+  });
+
+  it("two repeats of other things after the nudge are the model ignoring nudges at large: stopped", () => {
+    const b = reread(); // nudged about a.py
+    b.read("b.py").read("b.py").read("c.py").read("c.py");
+    const result = replay(probe(b.events), policy);
+    expect(result.stopped?.reason).toBe("repeated-action");
+    expect(result.turns).toBe(7);
+  });
+
+  it("a different repeat after the nudge is not the model ignoring it: nudged about, not stopped for", () => {
+    const b = reread(); // nudged about a.py
+    b.read("b.py").read("b.py"); // b.py answered the same again: a repeat, but not of what the nudge named
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).toContain("repeated-action");
+    expect(result.stopped).toBeUndefined();
   });
 });
 
@@ -575,5 +591,143 @@ describe("refused edits", () => {
       .edit("a.py", "x = 1", "x = 2", "h0", "h1")
       .edit("a.py", "x = 2", "x = 1", "h1", "h0");
     expect(replay(probe(b.events), policy).stopped?.reason).toBe("edit-oscillation");
+  });
+});
+
+describe("what the nudge named, and what the model can still see", () => {
+  const missing = (path: string) => `cannot read ${path}: No such file or directory`;
+  it("after a repeated-error nudge, a different error repeated is not the model ignoring it; the named one is", () => {
+    // Error streaks and repeated actions are other detectors' business: switched off to watch this one alone.
+    const alone = (history: readonly AgentEvent[]) =>
+      decide(history, { budget: BUDGET, thresholds: { errorStreak: 1e9, repeatedAction: 1e9 } }, { elapsedMs: 0 });
+    // Nudged about reading a file that is not there; then it re-creates an existing file twice (another mistake).
+    const base = () =>
+      run()
+        .act({ tool: "read_file", path: "lib/calc.py" }, missing("lib/calc.py"), { isError: true })
+        .read("calc.py")
+        .act({ tool: "read_file", path: "lib/calc.py" }, missing("lib/calc.py"), { isError: true })
+        .act({ tool: "create_file", path: "t.py", content: "x" }, "File already exists at: t.py", { isError: true })
+        .read("util.py")
+        .act({ tool: "create_file", path: "t.py", content: "y" }, "File already exists at: t.py", { isError: true });
+    const other = replay(probe(base().events), alone);
+    expect(other.nudges).toEqual(["repeated-error"]);
+    expect(other.stopped).toBeUndefined();
+    // Control: the error the nudge named, once more.
+    const b = base().act({ tool: "read_file", path: "lib/calc.py" }, missing("lib/calc.py"), { isError: true });
+    expect(replay(probe(b.events), alone).stopped?.reason).toBe("repeated-error");
+  });
+
+  it("asking again what was answered more than `recentTurns` ago is refreshing what left the model's view", () => {
+    const between = (b: ReturnType<typeof run>, n: number) => {
+      for (let i = 0; i < n; i++) b.read(`other${i}.py`);
+      return b;
+    };
+    // Read, eleven other reads, read again, and again eleven turns later: never a repeat within view.
+    const far = between(between(run().read("a.py"), 11).read("a.py"), 11).read("a.py");
+    const result = replay(probe(far.events), policy);
+    expect(result.nudges).not.toContain("repeated-action");
+    expect(result.nudges).not.toContain("rereading");
+    // Control: the same reads nine turns apart are in view, so the second and third are repeats.
+    const near = between(between(run().read("a.py"), 9).read("a.py"), 9).read("a.py");
+    expect(replay(probe(near.events), policy).stopped?.reason).toBe("repeated-action");
+  });
+});
+
+describe("scanning: the same step with only its numbers changed, turn after turn", () => {
+  const NAMES = ["parse", "emit", "visit", "close", "reset", "flush", "merge", "split", "check", "store"];
+  const page = (b: ReturnType<typeof run>, from: number, pages: number) => {
+    for (let k = 0; k < pages; k++) {
+      const start = from + k * 10;
+      b.act(
+        { tool: "read_file", path: "pylint/checkers/similar.py", start_line: start, end_line: start + 10 },
+        // Each page shows other code (a different name defined on it), as real pages do.
+        `${start}: def ${NAMES[k % NAMES.length]}_${String.fromCharCode(97 + Math.floor(k / NAMES.length))}(self):`,
+      );
+    }
+    return b;
+  };
+  it("paging through a file ten lines at a time is nudged at the 12th page and stopped six pages later", () => {
+    const result = replay(probe(page(run(), 700, 40).events), policy);
+    expect(result.nudges).toEqual(["scanning"]);
+    expect(result.stopped).toMatchObject({ reason: "scanning", evidence: [12, 18] });
+    expect(result.turns).toBe(18);
+  });
+  it("ten pages, then an edit, then ten more pages: two short scans, neither nudged", () => {
+    const b = page(run(), 1, 10).edit("a.py", "x = 1", "x = 2", "h0", "h1");
+    const result = replay(probe(page(b, 200, 10).events), policy);
+    expect(result.nudges).not.toContain("scanning");
+    expect(result.stopped).toBeUndefined();
+  });
+  it("a scan the model leaves after the nudge is not stopped", () => {
+    const b = page(run(), 1, 13).edit("a.py", "x = 1", "x = 2", "h0", "h1");
+    b.act({ tool: "run", command: "python -m pytest -q" }, "1 passed", { tests: { passed: true } });
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).toEqual(["scanning"]);
+    expect(result.stopped).toBeUndefined();
+  });
+});
+
+describe("flailing: most of the recent turns wasted, whatever each was", () => {
+  // Every other detector switched off, so what is measured is the waste count alone.
+  const OFF = 1e9;
+  const only = (history: readonly AgentEvent[]) =>
+    decide(
+      history,
+      {
+        budget: BUDGET,
+        thresholds: {
+          repeatedAction: OFF,
+          repeatedError: OFF,
+          rereading: OFF,
+          malformedStreak: OFF,
+          errorStreak: OFF,
+          noEditTurns: OFF,
+          scanTurns: OFF,
+          repeatedEdits: OFF,
+        },
+      },
+      { elapsedMs: 0 },
+    );
+  const invalid = (b: ReturnType<typeof run>, turn: number) => {
+    b.events.push(
+      { type: "turn_start", attempt: 1, turn },
+      {
+        type: "model_reply",
+        turn,
+        promptTokens: 1000,
+        completionTokens: 100,
+        durationMs: 0,
+        serverDurationMs: 0,
+        thinkingCut: false,
+        text: "I will now look at the file.",
+      },
+      { type: "invalid_reply", turn, kind: "prose", problem: "no action" },
+    );
+  };
+  /** Ten turns: a prose reply, a bad path, the same read answered alike, … with `useful` new reads among them. */
+  const tens = (windows: number, useful: number) => {
+    const b = run();
+    let n = 0;
+    for (let w = 0; w < windows; w++)
+      for (let k = 0; k < 10; k++) {
+        if (k < useful) b.read(`new${w}_${k}.py`);
+        else if (k % 3 === 0) invalid(b, ++n + b.events.filter((e) => e.type === "turn_start").length - n);
+        else if (k % 3 === 1)
+          b.act({ tool: "read_file", path: `nope${w}${k}.py` }, `cannot read nope${w}${k}.py: No such file`, {
+            isError: true,
+          });
+        else b.read("a.py");
+      }
+    return b;
+  };
+  it("seven wasted turns of ten is nudged; seven of the next ten stops the run", () => {
+    const result = replay(probe(tens(3, 3).events), only);
+    expect(result.nudges).toEqual(["flailing"]);
+    expect(result.stopped?.reason).toBe("flailing");
+  });
+  it("five of ten wasted, window after window, is a run that learns between its mistakes: left alone", () => {
+    const result = replay(probe(tens(3, 5).events), only);
+    expect(result.nudges).not.toContain("flailing");
+    expect(result.stopped).toBeUndefined();
   });
 });

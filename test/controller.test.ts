@@ -124,27 +124,31 @@ describe("early-stop controller", () => {
     expect(result.stopped).toMatchObject({ reason, evidence: expect.arrayContaining([expect.any(Number)]) });
   });
 
-  it("no-edit: nudges after 30 turns without an edit or anything new seen, stops 8 later", () => {
+  // The synthetic corpus's 40-turn budget would end these runs first.
+  const longPolicy = (history: readonly AgentEvent[]) =>
+    decide(history, { budget: { ...BUDGET, turns: 90 } }, { elapsedMs: 0 });
+
+  it("no-edit: nudges after 40 turns without an edit or anything new seen, stops 8 later", () => {
     const b = run();
-    for (let i = 0; i < 39; i++) b.act({ tool: "search", pattern: `helper_${i}` }, "no matches");
-    const result = replay(b.events, policy);
+    for (let i = 0; i < 49; i++) b.act({ tool: "search", pattern: `helper_${i}` }, "no matches");
+    const result = replay(b.events, longPolicy);
     expect(result.nudges).toEqual(["no-edit"]);
-    expect(result).toMatchObject({ turns: 38, stopped: { reason: "no-edit" } });
+    expect(result).toMatchObject({ turns: 48, stopped: { reason: "no-edit" } });
   });
 
   it("no-edit: searches that find nothing are no new content, even when each answer names what was searched", () => {
     const b = run();
-    for (let i = 0; i < 39; i++)
+    for (let i = 0; i < 49; i++)
       b.act({ tool: "search", pattern: `parseLenient${i}` }, `No matches found for "parseLenient${i}" in /fastjson2`);
-    const result = replay(b.events, policy);
+    const result = replay(b.events, longPolicy);
     expect(result.nudges).toEqual(["no-edit"]);
-    expect(result).toMatchObject({ turns: 38, stopped: { reason: "no-edit" } });
+    expect(result).toMatchObject({ turns: 48, stopped: { reason: "no-edit" } });
   });
 
   it("no-edit: a run reading code it has not seen is exploring: nudged, not stopped", () => {
     const b = run();
-    for (let i = 0; i < 39; i++) b.read(`f${i}.py`);
-    const result = replay(b.events, policy);
+    for (let i = 0; i < 49; i++) b.read(`f${i}.py`);
+    const result = replay(b.events, longPolicy);
     expect(result.nudges).toContain("no-edit");
     expect(result.stopped).toBeUndefined();
   });

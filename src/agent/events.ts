@@ -19,6 +19,8 @@ export type StopReason =
   | "degenerate-text" // replies that repeat themselves
   | "thinking-runaway" // reasoning that keeps hitting its budget
   | "repeated-edit" // the same edit applied again (the file grows, nothing is fixed)
+  | "scanning" // the same step with only its numbers changed, again and again (paging through a file)
+  | "flailing" // most of the recent turns wasted: failed, refused, or asking again what was just answered
   | "environment" // the sandbox lacks a command, module, network or disk: the maintainer's to fix, not the model's
   | "aborted"; // cancelled from outside
 

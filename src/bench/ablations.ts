@@ -18,6 +18,12 @@ const CONTROLLER_OFF: DetectorThresholds = {
   repeatedEdits: UNREACHABLE,
   environmentRepeats: UNREACHABLE,
   nudgeDecay: DEFAULT_THRESHOLDS.nudgeDecay,
+  recentTurns: DEFAULT_THRESHOLDS.recentTurns,
+  otherRepeats: DEFAULT_THRESHOLDS.otherRepeats,
+  flailingWasted: UNREACHABLE,
+  flailingWindow: DEFAULT_THRESHOLDS.flailingWindow,
+  scanTurns: UNREACHABLE,
+  scanGrace: DEFAULT_THRESHOLDS.scanGrace,
 };
 
 /**

@@ -68,10 +68,17 @@ export function decide(events: readonly AgentEvent[], config: ControllerConfig, 
     const progressAt = detector.progressAt?.(turns) ?? 0;
     const after = forgotten ?? (nudged !== undefined && nudged <= progressAt ? nudged : 0);
     // Occurrences before the detector's last progress are answered (an edit after rereading) and never count.
-    const occurrences = detector.occurrences(turns, thresholds).filter((turn) => turn > Math.max(after, progressAt));
+    const all = detector.occurrences(turns, thresholds);
+    const occurrences = all.filter((turn) => turn > Math.max(after, progressAt));
     const since = nudged !== undefined && after === 0 ? nudged : undefined;
     if (since !== undefined) {
-      if (occurrences.some((turn) => turn > since))
+      // What the nudge was about: the keys of the occurrences it answered (any occurrence, for unkeyed detectors).
+      // Once more stops the run; so do `otherRepeats` repeats of other things (the model ignoring nudges at large).
+      const keyAt = (turn: number) => detector.keyOf?.(turns.find((t) => t.turn === turn)!);
+      const told = new Set(all.filter((turn) => turn <= since).map(keyAt));
+      const again = occurrences.filter((turn) => turn > since && told.has(keyAt(turn)));
+      const others = occurrences.filter((turn) => turn > since).length - again.length;
+      if (again.length || others >= thresholds.otherRepeats)
         return stop(detector.reason, `${detector.reason} again after a nudge`, occurrences);
     } else if (!nudge && occurrences.length >= detector.threshold(thresholds)) {
       nudge = { kind: "nudge", reason: detector.reason, message: detector.nudge, evidence: occurrences };

@@ -1,6 +1,7 @@
 import type { StopReason } from "../agent/events.js";
 import { blankIds, normalise } from "./normalise.js";
 import { errorShape, isEdit, mayHaveWritten, sameFile, type Turn } from "./turns.js";
+import { denseWaste } from "./wasted-turns.js";
 
 /** Thresholds, in one block with their defaults (README: "Early stopping"). */
 export interface DetectorThresholds {
@@ -30,6 +31,20 @@ export interface DetectorThresholds {
   environmentRepeats: number;
   /** Turns of progress (a new file touched, new content seen, tests changing) after which a nudge is forgotten. */
   nudgeDecay: number;
+  /**
+   * How far back a repeated action or reread looks, in turns: an answer older than that may have left the model's
+   * view (agents shorten old observations to fit the context), so asking again is refreshing it, not looping.
+   */
+  recentTurns: number;
+  /** After a nudge about a repeat, this many repeats of other things (not the one named) also stop the run. */
+  otherRepeats: number;
+  /** Flailing: this many of the last `flailingWindow` turns wasted (failed, refused, asked again) is an occurrence. */
+  flailingWasted: number;
+  flailingWindow: number;
+  /** Scanning: the same step with only its numbers changed this many turns in a row is an occurrence; another every
+   * `scanGrace` turns while the streak lasts. */
+  scanTurns: number;
+  scanGrace: number;
 }
 
 export const DEFAULT_THRESHOLDS: DetectorThresholds = {
@@ -39,13 +54,19 @@ export const DEFAULT_THRESHOLDS: DetectorThresholds = {
   malformedStreak: 1,
   errorStreak: 1,
   testsNotImproving: 2,
-  noEditTurns: 30,
+  noEditTurns: 40,
   noEditGrace: 8,
   degenerateReplies: 1,
   thinkingCuts: 2,
   repeatedEdits: 1,
   environmentRepeats: 3,
   nudgeDecay: 3,
+  recentTurns: 10,
+  otherRepeats: 2,
+  flailingWasted: 7,
+  flailingWindow: 10,
+  scanTurns: 12,
+  scanGrace: 6,
 };
 
 /** Kinds of progress: a file edited for the first time, content not seen before, a changed test result. */
@@ -63,6 +84,11 @@ export interface Detector {
   progressAt?: (turns: Turn[]) => number;
   /** The kinds of progress that make this detector forget its nudge (after `nudgeDecay` turns of them). */
   decaysWith: Progress[];
+  /**
+   * What an occurrence is a repeat of (an error's shape). When given, only occurrences of what the nudge was about
+   * count after it: a different error repeated once is not the model ignoring the nudge.
+   */
+  keyOf?: (turn: Turn) => string;
   nudge: string;
 }
 
@@ -117,17 +143,18 @@ export function commandsOf(line: string): string[] {
 export const DETECTORS: Detector[] = [
   {
     reason: "repeated-action",
+    keyOf: (turn) => `${turn.shape}\0${turn.resultShape}`,
     progressAt: editedAfter,
     decaysWith: ["file", "content"],
     threshold: (t) => t.repeatedAction,
     nudge:
       "You repeated an action with the same arguments and got the same result. Repeating it will not tell you " +
       "anything new: change the code, or look somewhere else.",
-    occurrences: (turns) =>
+    occurrences: (turns, t) =>
       turns.flatMap((turn, i) => {
         if (!turn.shape || turn.action?.tool === "finish") return [];
         const earlier = turns
-          .slice(sinceLastEdit(turns, i), i)
+          .slice(Math.max(sinceLastEdit(turns, i), i - t.recentTurns), i)
           .some((e) => e.shape === turn.shape && e.resultShape === turn.resultShape);
         return earlier ? [turn.turn] : [];
       }),
@@ -151,6 +178,7 @@ export const DETECTORS: Detector[] = [
     decaysWith: ANY,
     threshold: (t) => t.repeatedError,
     nudge: "The same error came back again. Read the error message and do something different from what caused it.",
+    keyOf: (turn) => errorKey(turn),
     occurrences: (turns) => {
       /** Error shape → the output it came with last (ids blanked, numbers kept) and that turn. */
       const seen = new Map<string, { output: string; at: number }>();
@@ -163,7 +191,7 @@ export const DETECTORS: Detector[] = [
         // experiment; the same code failing the same way again is the loop. After an edit, only word for word the
         // same output counts: `expected 42, got 40` then `got 41` is the edit working.
         const code = ranCode(turn);
-        const shape = `${obs.tool}:${code ? `${turn.shape}:` : ""}${errorShape(obs.text)}`;
+        const shape = errorKey(turn);
         const output = blankIds(obs.text);
         const before = seen.get(shape);
         seen.set(shape, { output, at: turn.turn });
@@ -174,24 +202,26 @@ export const DETECTORS: Detector[] = [
   },
   {
     reason: "rereading",
+    keyOf: (turn) => `${turn.signature}\0${turn.resultShape}`,
     progressAt: editedAfter,
     decaysWith: ["file", "content"],
     threshold: (t) => t.rereading,
     nudge:
       "You already read this and nothing has changed since. Use what you read: make the edit, or look at a " +
       "different file.",
-    occurrences: (turns) =>
+    occurrences: (turns, t) =>
       turns.flatMap((turn, i) => {
         const tool = turn.action?.tool;
         if (tool !== "read_file" && tool !== "search" && tool !== "find_files") return [];
         const path = turn.action && "path" in turn.action ? turn.action.path : undefined;
+        const from = Math.max(0, i - t.recentTurns);
         const again = turns
-          .slice(0, i)
+          .slice(from, i)
           .some(
             (e, k) =>
               e.signature === turn.signature &&
               e.resultShape === turn.resultShape &&
-              !turns.slice(k + 1, i).some((m) => mayHaveWritten(m, path)),
+              !turns.slice(from + k + 1, i).some((m) => mayHaveWritten(m, path)),
           );
         return again ? [turn.turn] : [];
       }),
@@ -351,6 +381,23 @@ export const DETECTORS: Detector[] = [
     },
   },
   {
+    reason: "scanning",
+    decaysWith: ["file", "tests"],
+    threshold: () => 1,
+    nudge:
+      "You have taken the same step again and again with only its numbers changed (paging through a file a few " +
+      "lines at a time). Search for the name you need instead, then make the edit.",
+    occurrences: (turns, t) => {
+      const found: number[] = [];
+      let streak = 0;
+      turns.forEach((turn, i) => {
+        streak = turn.shape && !isEdit(turn) && turn.shape === turns[i - 1]?.shape ? streak + 1 : 1;
+        if (streak >= t.scanTurns && (streak - t.scanTurns) % t.scanGrace === 0) found.push(turn.turn);
+      });
+      return found;
+    },
+  },
+  {
     reason: "degenerate-text",
     decaysWith: ANY,
     threshold: (t) => t.degenerateReplies,
@@ -364,7 +411,23 @@ export const DETECTORS: Detector[] = [
     nudge: "Your reasoning keeps running past its budget. Think briefly, then act: one small step at a time.",
     occurrences: (turns) => turns.filter((turn) => turn.thinkingCut).map((turn) => turn.turn),
   },
+  {
+    reason: "flailing",
+    decaysWith: [],
+    threshold: () => 1,
+    nudge:
+      "Most of your recent steps failed or repeated earlier ones. Stop and re-read the issue; then take one " +
+      "different, small step you have not tried.",
+    occurrences: (turns, t) => denseWaste(turns, t.flailingWindow, t.flailingWasted, ranCode),
+  },
 ];
+
+/** What an error is, for repeated-error: the tool and the error text's shape; for code run, the command's shape too
+ * (different probes failing alike are experiments; the same code failing again is the loop). */
+function errorKey(turn: Turn): string {
+  const obs = turn.observation;
+  return `${obs?.tool}:${ranCode(turn) ? `${turn.shape}:` : ""}${errorShape(obs?.text ?? "")}`;
+}
 
 /** Which tests a test run ran: its action, numbers aside (every run of the agent's own run_tests is one key). */
 const testKey = (turn: Turn) => turn.shape ?? "";

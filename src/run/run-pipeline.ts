@@ -59,6 +59,8 @@ const WHY: Partial<Record<StopReason, string>> = {
   "degenerate-text": "the model's replies degenerated into repetition",
   "thinking-runaway": "the model's reasoning kept running past its budget",
   "repeated-edit": "the model kept applying the same edit again",
+  scanning: "the model kept paging through code a few lines at a time",
+  flailing: "most of the model's recent steps failed or repeated earlier ones",
   environment: "the sandbox is missing something the repository needs (see the run's stop message)",
   aborted: "it was cancelled",
 };
