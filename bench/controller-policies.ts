@@ -86,22 +86,3 @@ export const policiesWith = (budget: Budget): Record<string, Policy> => ({
   "StuckDetector baseline": stuckDetectorWith(budget),
   nightshift: nightshiftWith(budget),
 });
-
-/**
- * Thresholds chosen on the real-run corpus's tune split (never on eval) to lose as few resolved runs' fixes as
- * possible: strong models recover from streaks of format errors and failed commands, and reread after thinking,
- * more often than the synthetic failure modes suggest. Reported beside the defaults, not instead of them.
- */
-export const REAL_TUNED_THRESHOLDS: Partial<DetectorThresholds> = {
-  malformedStreak: 5,
-  errorStreak: 5,
-  rereading: 4,
-  noEditTurns: 40,
-  repeatedEdits: 3,
-};
-
-/** The real-run policies: the three above, and Nightshift with the tune split's thresholds. */
-export const realPoliciesWith = (budget: Budget): Record<string, Policy> => ({
-  ...policiesWith(budget),
-  "nightshift (tuned)": nightshiftWith(budget, REAL_TUNED_THRESHOLDS),
-});

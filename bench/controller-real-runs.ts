@@ -98,8 +98,10 @@ export function measure(
   return f;
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const saved = (f: RealRunFigures) => 1 - f.unresolvedTokens / f.recordedUnresolvedTokens;
+/** A share as a percentage; "n/a" where there is nothing to share (a source with no unresolved run). */
+const pct = (x: number) => (Number.isNaN(x) ? "n/a" : `${(x * 100).toFixed(1)}%`);
+const saved = (f: RealRunFigures) =>
+  f.recordedUnresolvedTokens ? 1 - f.unresolvedTokens / f.recordedUnresolvedTokens : Number.NaN;
 
 /**
  * Which runs to report: the eval half unless NIGHTSHIFT_REAL_SPLIT says `tune` (for tuning; never the reported
@@ -168,6 +170,17 @@ export function benchRealRuns(policies: Record<string, Policy>, budget: Budget, 
     });
     const resolved = group.filter((r) => r.meta.resolved).length;
     console.log(`  ${source} (${group.length} runs, ${resolved} resolved): ${cells.join("; ")}`);
+  }
+  const small = runs.filter((r) => (r.meta.modelSizeB ?? Infinity) <= 35);
+  if (small.length) {
+    const cells = Object.entries(policies).map(([name, policy]) => {
+      const f = measure(name, small, policy, replays.get(name));
+      return `${name} ${pct(saved(f))} / ${f.resolvedLost.length}`;
+    });
+    const resolved = small.filter((r) => r.meta.resolved).length;
+    console.log(
+      `  small models (≤ 35B parameters) together (${small.length} runs, ${resolved} resolved): ${cells.join("; ")}`,
+    );
   }
   console.log(
     "\nwhat a turn cap alone would do on this split (no detector; a stop at or after the fix salvages it): " +

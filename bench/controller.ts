@@ -12,7 +12,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { replay } from "../src/controller/replay.js";
-import { BUDGET, REAL_BUDGET, policiesWith, realPoliciesWith } from "./controller-policies.js";
+import { BUDGET, REAL_BUDGET, policiesWith } from "./controller-policies.js";
 import type { Trace } from "../test/fixtures/traces/generate.js";
 import { benchRealRuns, count } from "./controller-real-runs.js";
 
@@ -112,4 +112,4 @@ const checks = [
 console.log("");
 for (const [label, ok] of checks) console.log(`${ok ? "met    " : "NOT met"}  ${label}`);
 
-benchRealRuns(realPoliciesWith(REAL_BUDGET), REAL_BUDGET);
+benchRealRuns(policiesWith(REAL_BUDGET), REAL_BUDGET);

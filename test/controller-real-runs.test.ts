@@ -341,6 +341,25 @@ describe("converter: a SWE-agent run folder of any model (raw/sweagent-runs/<run
     expect(runs[0]!.meta).toMatchObject({
       source: { repo: "someone/runs", path: "java-weak/trajs/alibaba__fastjson2-1.traj" },
     });
+    // Converted and benched: the small models' runs are summed apart (here all of them: a 7B model).
+    const out = join(raw, "out");
+    const converter = join(import.meta.dirname, "../bench/traces/convert-real-runs.ts");
+    execFileSync(process.execPath, ["--import", "tsx", converter, raw, join(out, "corpus")], { stdio: "pipe" });
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      benchRealRuns(
+        { "no stop": () => ({ kind: "continue" }) },
+        { turns: 90, tokens: 3_100_000, minutes: 600 },
+        {
+          NIGHTSHIFT_REAL_RUNS: out,
+          NIGHTSHIFT_REAL_SPLIT: "all",
+        },
+      );
+      const printed = log.mock.calls.map((c) => String(c[0])).join("\n");
+      expect(printed).toContain("small models (≤ 35B parameters) together (2 runs, 1 resolved): no stop 0.0% / 0");
+    } finally {
+      log.mockRestore();
+    }
     writeFileSync(join(dir, "run.json"), JSON.stringify({ model: 7 }));
     expect(() => [...sweAgentFolderRuns(raw)]).toThrow(/run\.json: expected \{"model"\?: string/);
     rmSync(raw, { recursive: true });
