@@ -187,6 +187,24 @@ describe("converter: errors come from the tool's answer, never from the code it 
     const run = { tool: "run" as const, command: "python reproduce.py" };
     expect(sweAgentError(run, "Traceback (most recent call last):\n  File ...")).toBe(true);
   });
+  it("SWE-agent 0.x: a line-range edit wrote when it shows the file's window, and did not when it shows none", () => {
+    const edit = { tool: "edit" as const, path: "a.py", search: "lines 1-2 of a.py", replace: "x" };
+    // The edit's helper script failing (a linter on an old Python) while the edit still went in.
+    const helperTraceback = [
+      "Traceback (most recent call last):",
+      '  File "/root/commands/_split_string", line 20, in <module>',
+      "ModuleNotFoundError: No module named 'dataclasses'",
+      "[File: /repo/a.py (6 lines total)]",
+      "1:import os",
+      "File updated. Please review the changes and make sure they are correct.",
+    ].join("\n");
+    expect(sweAgentError(edit, helperTraceback)).toBe(false);
+    expect(sweAgentError(edit, "cp: cannot stat '/repo/a.py': No such file or directory")).toBe(true);
+    expect(sweAgentError(edit, "/root/commands/edit_linting.sh: line 69: $start_line: substring expression < 0")).toBe(
+      true,
+    );
+    expect(sweAgentError(edit, "")).toBe(true);
+  });
   it("AutoCodeRover: code found that says `Error` is no error; `Could not find` is the API's negative answer", () => {
     expect(
       acrSearchFailed("Found 1 methods with name raise_error in the codebase:\n- def raise_error(): raise ValueError"),

@@ -411,6 +411,10 @@ function sweAgentAction(cmd: string, cur: { file: string; line: number }): Actio
 export function sweAgentError(action: Action, obs: string): boolean {
   if (/^\[File: /.test(obs)) return false;
   if (/^Your proposed edit has introduced new syntax error/.test(obs)) return true;
+  // SWE-agent 0.x's line-range edit shows the file's window (`[File: …]`) whenever it wrote, even after a helper
+  // script's own traceback; without that window it did not write (`cp: cannot stat …`, `edit_linting.sh: line 69:
+  // $start_line: substring expression < 0`, nothing at all).
+  if (action.tool === "edit" && /^lines \d+-\d+ of /.test(action.search)) return !/^\[File: /m.test(obs);
   if (action.tool === "read_file" || action.tool === "edit" || action.tool === "create_file")
     return (
       /^(?:Error|Usage|File .* not found|No file open|Warning: File .* already exists)/m.test(obs.slice(0, 300)) ||
