@@ -622,13 +622,13 @@ describe("what the nudge named, and what the model can still see", () => {
       for (let i = 0; i < n; i++) b.read(`other${i}.py`);
       return b;
     };
-    // Read, eleven other reads, read again, and again eleven turns later: never a repeat within view.
-    const far = between(between(run().read("a.py"), 11).read("a.py"), 11).read("a.py");
+    // Read, fourteen other reads, read again, and again fourteen reads later: never a repeat within view.
+    const far = between(between(run().read("a.py"), 14).read("a.py"), 14).read("a.py");
     const result = replay(probe(far.events), policy);
     expect(result.nudges).not.toContain("repeated-action");
     expect(result.nudges).not.toContain("rereading");
-    // Control: the same reads nine turns apart are in view, so the second and third are repeats.
-    const near = between(between(run().read("a.py"), 9).read("a.py"), 9).read("a.py");
+    // Control: the same reads thirteen turns apart are in view, so the second and third are repeats.
+    const near = between(between(run().read("a.py"), 12).read("a.py"), 12).read("a.py");
     expect(replay(probe(near.events), policy).stopped?.reason).toBe("repeated-action");
   });
 });

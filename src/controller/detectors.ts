@@ -61,7 +61,7 @@ export const DEFAULT_THRESHOLDS: DetectorThresholds = {
   repeatedEdits: 1,
   environmentRepeats: 3,
   nudgeDecay: 3,
-  recentTurns: 10,
+  recentTurns: 14,
   otherRepeats: 2,
   flailingWasted: 7,
   flailingWindow: 10,
