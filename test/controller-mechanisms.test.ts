@@ -16,22 +16,34 @@ const probe = (events: AgentEvent[]): AgentEvent[] => [...events, { type: "turn_
 function run() {
   const events: AgentEvent[] = [];
   let turn = 0;
+  /** A new turn's start and the model's reply. */
+  const reply = (text: string) => {
+    turn++;
+    events.push(
+      { type: "turn_start", attempt: 1, turn },
+      {
+        type: "model_reply",
+        turn,
+        promptTokens: 1000,
+        completionTokens: 100,
+        durationMs: 0,
+        serverDurationMs: 0,
+        thinkingCut: false,
+        text,
+      },
+    );
+  };
   const b = {
     events,
+    /** A reply in prose: no action. */
+    prose(text: string) {
+      reply(text);
+      events.push({ type: "invalid_reply", turn, kind: "prose", problem: "no action" });
+      return b;
+    },
     act(action: Action, text: string, extra: Partial<Extract<AgentEvent, { type: "observation" }>> = {}) {
-      turn++;
+      reply(JSON.stringify(action));
       events.push(
-        { type: "turn_start", attempt: 1, turn },
-        {
-          type: "model_reply",
-          turn,
-          promptTokens: 1000,
-          completionTokens: 100,
-          durationMs: 0,
-          serverDurationMs: 0,
-          thinkingCut: false,
-          text: JSON.stringify(action),
-        },
         { type: "action", turn, action, repaired: false },
         { type: "observation", turn, tool: action.tool, text, isError: false, durationMs: 0, ...extra },
       );
@@ -688,30 +700,13 @@ describe("flailing: most of the recent turns wasted, whatever each was", () => {
       },
       { elapsedMs: 0 },
     );
-  const invalid = (b: ReturnType<typeof run>, turn: number) => {
-    b.events.push(
-      { type: "turn_start", attempt: 1, turn },
-      {
-        type: "model_reply",
-        turn,
-        promptTokens: 1000,
-        completionTokens: 100,
-        durationMs: 0,
-        serverDurationMs: 0,
-        thinkingCut: false,
-        text: "I will now look at the file.",
-      },
-      { type: "invalid_reply", turn, kind: "prose", problem: "no action" },
-    );
-  };
   /** Ten turns: a prose reply, a bad path, the same read answered alike, … with `useful` new reads among them. */
   const tens = (windows: number, useful: number) => {
     const b = run();
-    let n = 0;
     for (let w = 0; w < windows; w++)
       for (let k = 0; k < 10; k++) {
         if (k < useful) b.read(`new${w}_${k}.py`);
-        else if (k % 3 === 0) invalid(b, ++n + b.events.filter((e) => e.type === "turn_start").length - n);
+        else if (k % 3 === 0) b.prose("I will now look at the file.");
         else if (k % 3 === 1)
           b.act({ tool: "read_file", path: `nope${w}${k}.py` }, `cannot read nope${w}${k}.py: No such file`, {
             isError: true,

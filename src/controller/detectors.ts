@@ -418,7 +418,8 @@ export const DETECTORS: Detector[] = [
     nudge:
       "Most of your recent steps failed or repeated earlier ones. Stop and re-read the issue; then take one " +
       "different, small step you have not tried.",
-    occurrences: (turns, t) => denseWaste(turns, t.flailingWindow, t.flailingWasted, ranCode),
+    occurrences: (turns, t) =>
+      denseWaste(turns, { window: t.flailingWindow, min: t.flailingWasted, recent: t.recentTurns }, ranCode),
   },
 ];
 

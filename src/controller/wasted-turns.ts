@@ -7,7 +7,7 @@ import { isEdit, type Turn } from "./turns.js";
  * it had asked within the last `recent` turns and got the same answer, with no edit since. Informative negatives,
  * environment and infrastructure failures are not the model's waste (the environment check has its own verdict).
  */
-export function wasted(turns: readonly Turn[], i: number, recent: number, ranCode: (t: Turn) => boolean): boolean {
+function wasted(turns: readonly Turn[], i: number, recent: number, ranCode: (t: Turn) => boolean): boolean {
   const turn = turns[i]!;
   if (turn.invalid) return true;
   if (!turn.shape) return false;
@@ -25,23 +25,23 @@ export function wasted(turns: readonly Turn[], i: number, recent: number, ranCod
 }
 
 /**
- * The turns at which `min` of the last `window` turns were wasted. After each such turn the count starts afresh,
- * so the next one needs a new window of mostly wasted turns (a nudge in between gets its chance).
+ * The turns at which `min` of the last `window` turns were wasted (a repeat: within the last `recent` turns). After
+ * each such turn the count starts afresh, so the next one needs a new window of mostly wasted turns (a nudge in
+ * between gets its chance).
  */
 export function denseWaste(
   turns: readonly Turn[],
-  window: number,
-  min: number,
+  limits: { window: number; min: number; recent: number },
   ranCode: (t: Turn) => boolean,
 ): number[] {
-  const flags = turns.map((_, i) => wasted(turns, i, window, ranCode));
+  const flags = turns.map((_, i) => wasted(turns, i, limits.recent, ranCode));
   const found: number[] = [];
   let n = 0;
   let from = 0;
   for (let i = 0; i < turns.length; i++) {
     if (flags[i]) n++;
-    if (i - window >= from && flags[i - window]) n--;
-    if (n < min) continue;
+    if (i - limits.window >= from && flags[i - limits.window]) n--;
+    if (n < limits.min) continue;
     found.push(turns[i]!.turn);
     from = i + 1;
     n = 0;
