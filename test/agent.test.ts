@@ -274,12 +274,9 @@ describe("the agent loop against a scripted model and a real sandbox", () => {
         search: k === 0 ? "return a - b" : `return a * b + ${k - 1}`,
         replace: `return a * b + ${k}`,
       });
-    // No bytecode cache: the scripted model edits within the same second, and a same-size src/calc.py would be
-    // imported from a stale .pyc (Python checks the source's mtime in whole seconds and its size).
-    const BY_HAND = act({
-      tool: "run",
-      command: "PYTHONDONTWRITEBYTECODE=1 python3 -m pytest -q -p no:cacheprovider test_calc.py",
-    });
+    // The scripted model edits within the same second; the agent sandbox writes no bytecode, so a same-size
+    // src/calc.py is never imported from a stale .pyc (src/sandbox/sandbox.ts).
+    const BY_HAND = act({ tool: "run", command: "python3 -m pytest -q -p no:cacheprovider test_calc.py" });
     const script = [0, 1, 2, 3, 4].flatMap((k) => [edit(k), BY_HAND]);
     const { of, result } = await run((index) => script[index] ?? READ);
     const byHand = of("observation").filter((o) => o.tool === "run");

@@ -300,12 +300,27 @@ describe("sandbox lifecycle", () => {
   });
 });
 
+describe("the code that runs is the code the model wrote", () => {
+  it("a same-size edit within the same second is imported as edited, not from stale bytecode", async () => {
+    // Import once, then change the value without changing the file's size, and give it back the same mtime: what
+    // Python checks before it trusts a cached .pyc. With bytecode written, the second import would print 1.
+    const result = await sandbox.exec(
+      "cd /tmp && printf 'X = 1\\n' > stale_mod.py && touch -d '2020-01-01 00:00:00' stale_mod.py && " +
+        "python3 -c 'import stale_mod; print(stale_mod.X)' && printf 'X = 2\\n' > stale_mod.py && " +
+        "touch -d '2020-01-01 00:00:00' stale_mod.py && python3 -c 'import stale_mod; print(stale_mod.X)' && " +
+        "ls __pycache__ 2>/dev/null | wc -l",
+    );
+    expect(result).toMatchObject({ exitCode: 0, stdout: "1\n2\n0\n" });
+  });
+});
+
 describe("the patch", () => {
   it("leaves out what running code left behind (__pycache__, node_modules, …) but keeps new source files", async () => {
     await sandbox.exec("git checkout -q -- . && git clean -fdq");
+    // The agent phase writes no bytecode; a command may still (a test runner's own compile step).
     await sandbox.exec(
-      "python3 -c 'import test_calc' && mkdir -p node_modules/x && echo 1 > node_modules/x/i.js && echo 'X = 1' > " +
-        "src/new_module.py",
+      "env -u PYTHONDONTWRITEBYTECODE python3 -c 'import test_calc' && mkdir -p node_modules/x && " +
+        "echo 1 > node_modules/x/i.js && echo 'X = 1' > src/new_module.py",
     );
     expect((await sandbox.exec("ls src/__pycache__ | wc -l")).stdout.trim()).not.toBe("0");
     const patch = await sandbox.diff();

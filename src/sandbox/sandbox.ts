@@ -86,6 +86,12 @@ const BASE_ENV = {
   LANG: "C.UTF-8",
   CI: "true",
 };
+/**
+ * The agent phase writes no Python bytecode: a model edits and runs within the same second, and an edit that keeps
+ * a module's size would otherwise be imported from the stale `.pyc` (Python checks the source's mtime in whole
+ * seconds and its size), so the run would test old code and the controller would judge it by that.
+ */
+const AGENT_ENV = { PYTHONDONTWRITEBYTECODE: "1" };
 
 /**
  * Starts one hardened container for one phase of a run: non-root, read-only root, all capabilities
@@ -118,7 +124,12 @@ export async function createSandbox(docker: Docker, options: SandboxOptions): Pr
     ...(options.home ? [`${options.home}:${SANDBOX_HOME}:rw`] : []),
     ...(cache ? [`${cache}:${CACHE}:rw`] : []),
   ];
-  const env = { ...BASE_ENV, ...(cache ? CACHE_ENV : {}), ...(ca ? CA_ENV : {}) };
+  const env = {
+    ...BASE_ENV,
+    ...(options.phase === "agent" ? AGENT_ENV : {}),
+    ...(cache ? CACHE_ENV : {}),
+    ...(ca ? CA_ENV : {}),
+  };
   let container: Docker.Container;
   try {
     container = await docker.createContainer({
