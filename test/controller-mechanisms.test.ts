@@ -8,6 +8,7 @@ import { normalise } from "../src/controller/normalise.js";
 import { replay } from "../src/controller/replay.js";
 import { commandsOf } from "../src/controller/detectors.js";
 import { isEdit, shellWrites, toTurns } from "../src/controller/turns.js";
+import { modelTurn } from "./support/model-turn.js";
 
 const BUDGET: Budget = { turns: 60, tokens: 1_000_000, minutes: 60 };
 const policy = (history: readonly AgentEvent[]) => decide(history, { budget: BUDGET }, { elapsedMs: 0 });
@@ -17,22 +18,7 @@ function run() {
   const events: AgentEvent[] = [];
   let turn = 0;
   /** A new turn's start and the model's reply. */
-  const reply = (text: string) => {
-    turn++;
-    events.push(
-      { type: "turn_start", attempt: 1, turn },
-      {
-        type: "model_reply",
-        turn,
-        promptTokens: 1000,
-        completionTokens: 100,
-        durationMs: 0,
-        serverDurationMs: 0,
-        thinkingCut: false,
-        text,
-      },
-    );
-  };
+  const reply = (text: string) => events.push(...modelTurn(++turn, text));
   const b = {
     events,
     /** A reply in prose: no action. */

@@ -8,6 +8,7 @@ import { replay } from "../src/controller/replay.js";
 import { shellWrites } from "../src/controller/turns.js";
 import { mavenSurefire } from "./fixtures/runner-outputs.js";
 import type { Trace } from "./fixtures/traces/generate.js";
+import { modelTurn } from "./support/model-turn.js";
 
 const BUDGET: Budget = { turns: 40, tokens: 400_000, minutes: 60 };
 const policy = (history: readonly AgentEvent[]) => decide(history, { budget: BUDGET }, { elapsedMs: 0 });
@@ -18,22 +19,8 @@ const andNextTurn = (events: AgentEvent[]): AgentEvent[] => [...events, { type: 
 function run() {
   const events: AgentEvent[] = [];
   let turn = 0;
-  const start = (text = "{}", thinkingCut = false) => {
-    turn++;
-    events.push(
-      { type: "turn_start", attempt: 1, turn },
-      {
-        type: "model_reply",
-        turn,
-        promptTokens: 1000,
-        completionTokens: 100,
-        durationMs: 1000,
-        serverDurationMs: 900,
-        thinkingCut,
-        text,
-      },
-    );
-  };
+  const start = (text = "{}", thinkingCut = false) =>
+    events.push(...modelTurn(++turn, text, { durationMs: 1000, serverDurationMs: 900, thinkingCut }));
   const b = {
     events,
     act(action: Action, text: string, extra: Partial<Extract<AgentEvent, { type: "observation" }>> = {}) {
