@@ -1,6 +1,6 @@
 import type { StopReason } from "../agent/events.js";
 import { blankIds, normalise } from "./normalise.js";
-import { errorShape, isEdit, mayHaveWritten, sameFile, type Turn } from "./turns.js";
+import { errorShape, inViewSinceEdit, isEdit, mayHaveWritten, sameFile, type Turn } from "./turns.js";
 import { denseWaste } from "./wasted-turns.js";
 
 /** Thresholds, in one block with their defaults (README: "Early stopping"). */
@@ -94,11 +94,6 @@ export interface Detector {
 
 const ANY: Progress[] = ["file", "content", "tests"];
 
-const sinceLastEdit = (turns: Turn[], i: number) => {
-  for (let k = i - 1; k >= 0; k--) if (isEdit(turns[k]!)) return k + 1;
-  return 0;
-};
-
 /**
  * For detectors whose nudge asks the model to act (make an edit, look elsewhere): a nudge sent before the run's
  * last edit was heeded and is forgotten (progressAt is compared with `<=`, so the edit's turn minus one).
@@ -153,9 +148,9 @@ export const DETECTORS: Detector[] = [
     occurrences: (turns, t) =>
       turns.flatMap((turn, i) => {
         if (!turn.shape || turn.action?.tool === "finish") return [];
-        const earlier = turns
-          .slice(Math.max(sinceLastEdit(turns, i), i - t.recentTurns), i)
-          .some((e) => e.shape === turn.shape && e.resultShape === turn.resultShape);
+        const earlier = inViewSinceEdit(turns, i, t.recentTurns).some(
+          (e) => e.shape === turn.shape && e.resultShape === turn.resultShape,
+        );
         return earlier ? [turn.turn] : [];
       }),
   },

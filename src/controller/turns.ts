@@ -122,6 +122,16 @@ export function errorShape(text: string): string {
 /** A step that changed files: an edit, a created file, or a shell command that writes (sed -i, a redirect, tee). */
 export const isEdit = (t: Turn) => t.writes !== undefined;
 
+/**
+ * The turns before turn index `i` whose answers the model may still have in view and that nothing has changed
+ * since: at most `recent` turns back, and none before the last edit.
+ */
+export function inViewSinceEdit(turns: readonly Turn[], i: number, recent: number): readonly Turn[] {
+  let from = Math.max(0, i - recent);
+  for (let k = i - 1; k >= from; k--) if (isEdit(turns[k]!)) from = k + 1;
+  return turns.slice(from, i);
+}
+
 /** Whether a step that wrote may have changed `path` (a write whose targets are unknown may have). */
 export const mayHaveWritten = (t: Turn, path: string | undefined) =>
   t.writes !== undefined && (!path || !t.writes.length || t.writes.some((w) => sameFile(w, path)));

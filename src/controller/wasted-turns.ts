@@ -1,5 +1,5 @@
 import { blankIds } from "./normalise.js";
-import { isEdit, type Turn } from "./turns.js";
+import { inViewSinceEdit, type Turn } from "./turns.js";
 
 /**
  * Whether a turn was wasted: a reply that was no action, a step that failed through the model's doing (not code it
@@ -13,15 +13,13 @@ function wasted(turns: readonly Turn[], i: number, recent: number, ranCode: (t: 
   if (!turn.shape) return false;
   const failed = turn.step?.kind === "model" && !turn.observation?.tests;
   if (failed && !ranCode(turn)) return true;
-  for (let k = i - 1; k >= Math.max(0, i - recent); k--) {
-    const earlier = turns[k]!;
-    if (isEdit(earlier)) break;
-    if (earlier.shape !== turn.shape) continue;
-    if (earlier.resultShape === turn.resultShape) return true;
-    // Code run again with no edit between, failing with the same output (numbers kept: ids blanked).
-    if (failed && blankIds(earlier.observation?.text ?? "") === blankIds(turn.observation?.text ?? "")) return true;
-  }
-  return false;
+  return inViewSinceEdit(turns, i, recent).some(
+    (earlier) =>
+      earlier.shape === turn.shape &&
+      (earlier.resultShape === turn.resultShape ||
+        // Code run again with no edit between, failing with the same output (numbers kept: ids blanked).
+        (failed && blankIds(earlier.observation?.text ?? "") === blankIds(turn.observation?.text ?? ""))),
+  );
 }
 
 /**
