@@ -163,25 +163,18 @@ export function benchRealRuns(policies: Record<string, Policy>, budget: Budget, 
     const key = `${r.meta.framework} | ${r.meta.model}`;
     sources.set(key, [...(sources.get(key) ?? []), r]);
   }
-  for (const [source, group] of sources) {
+  /** One group's line: each policy's share saved and fixes lost, from the replays already made. */
+  const groupLine = (label: string, group: RealRun[]) => {
     const cells = Object.entries(policies).map(([name, policy]) => {
       const f = measure(name, group, policy, replays.get(name));
       return `${name} ${pct(saved(f))} / ${f.resolvedLost.length}`;
     });
     const resolved = group.filter((r) => r.meta.resolved).length;
-    console.log(`  ${source} (${group.length} runs, ${resolved} resolved): ${cells.join("; ")}`);
-  }
+    console.log(`  ${label} (${group.length} runs, ${resolved} resolved): ${cells.join("; ")}`);
+  };
+  for (const [source, group] of sources) groupLine(source, group);
   const small = runs.filter((r) => (r.meta.modelSizeB ?? Infinity) <= 35);
-  if (small.length) {
-    const cells = Object.entries(policies).map(([name, policy]) => {
-      const f = measure(name, small, policy, replays.get(name));
-      return `${name} ${pct(saved(f))} / ${f.resolvedLost.length}`;
-    });
-    const resolved = small.filter((r) => r.meta.resolved).length;
-    console.log(
-      `  small models (≤ 35B parameters) together (${small.length} runs, ${resolved} resolved): ${cells.join("; ")}`,
-    );
-  }
+  if (small.length) groupLine("small models (≤ 35B parameters) together", small);
   console.log(
     "\nwhat a turn cap alone would do on this split (no detector; a stop at or after the fix salvages it): " +
       turnCaps(runs, [10, 20, 30, 45, 60])
