@@ -581,6 +581,29 @@ describe("refused edits", () => {
     expect(result.stopped).toBeUndefined();
   });
 
+  it("a refused edit changed nothing: reading the file again after it is rereading, as often as it happens", () => {
+    const b = run().read("a.py");
+    for (const why of ["F821 undefined name 'w'", "E999 SyntaxError", "F821 undefined name 'h'", "E999 SyntaxError"]) {
+      refused(b, "a.py", why);
+      b.read("a.py");
+    }
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).toContain("rereading");
+    expect(result.stopped?.reason).toMatch(/^(rereading|repeated-action)$/);
+    expect(toTurns(b.events).filter(isEdit)).toEqual([]);
+  });
+
+  it("reading the file again after each edit that went through is reading what changed: no rereading", () => {
+    const b = run().read("a.py");
+    ["h0", "h1", "h2", "h3"].forEach((state, i) => {
+      b.edit("a.py", `w = ${i}`, `w = ${i + 1}`, state, `h${i + 1}`);
+      b.read("a.py");
+    });
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).not.toContain("rereading");
+    expect(result.stopped).toBeUndefined();
+  });
+
   it("an edit that really puts the file back is still an oscillation", () => {
     const b = run()
       .read("a.py")

@@ -62,8 +62,11 @@ export function toTurns(events: readonly AgentEvent[]): Turn[] {
           current.resultShape = normalise(event.text);
           const command = current.action?.tool === "run" ? current.action.command : undefined;
           current.step = classifyStep({ tool: event.tool, text: event.text, isError: event.isError, command });
+          // A refused edit (the tool's error: text not found, a linter's rejection) changed nothing.
           current.writes = event.file
-            ? [event.file.path]
+            ? event.isError
+              ? undefined
+              : [event.file.path]
             : command === undefined
               ? undefined
               : event.isError
