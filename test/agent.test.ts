@@ -314,6 +314,33 @@ describe("the agent loop against a scripted model and a real sandbox", () => {
     expect(result).toMatchObject({ reason: "scanning", turns: 19 });
   });
 
+  it("a long build log whose verdict is at its end: the controller reads the end, finds the environment", async () => {
+    // Maven's way: screens of download lines first, the reason at the very end. The controller sees a shortened
+    // observation; cut to its head, the missing JDK would be out of sight and the run blamed on the model.
+    const downloads = Array.from(
+      { length: 120 },
+      (_, i) => `echo "[INFO] Downloaded from central: https://repo.maven.apache.org/maven2/org/lib${i}/lib-${i}.pom"`,
+    );
+    const script = [
+      ...downloads,
+      'echo "[ERROR] No compiler is provided in this environment."',
+      'echo "[ERROR] Perhaps you are running on a JRE rather than a JDK?"',
+      "exit 1",
+    ].join("\n");
+    const CREATE = act({ tool: "create_file", path: "build.sh", content: `${script}\n` });
+    const BUILD = act({ tool: "run", command: "sh build.sh" });
+    const { of, result } = await run((index) => (index === 0 ? CREATE : BUILD));
+    const builds = of("observation").filter((o) => o.tool === "run");
+    expect(builds[0]!.text.length).toBeLessThanOrEqual(4100);
+    expect(builds[0]!.text).toContain("No compiler is provided");
+    expect(of("verdict").map((v) => [v.verdict, v.detector])).toEqual([
+      ["nudge", "environment"],
+      ["stop", "environment"],
+    ]);
+    expect(result.reason).toBe("environment");
+    expect(result.message).toContain("a JDK with Maven or Gradle");
+  });
+
   it("stops at the turn budget", async () => {
     const { result } = await run(() => READ, { budget: { turns: 3, tokens: 1_000_000, minutes: 10 } });
     expect(result).toMatchObject({ reason: "turn-budget", turns: 3 });

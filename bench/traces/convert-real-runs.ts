@@ -20,6 +20,7 @@ import { pathToFileURL } from "node:url";
 import type { Action } from "../../src/agent/actions.js";
 import { failedCount } from "../../src/agent/failed-count.js";
 import { runsTests } from "../../src/agent/test-run.js";
+import { headAndTail } from "../../src/text/head-and-tail.js";
 import type { AgentEvent as NightshiftEvent } from "../../src/agent/events.js";
 import { SPLIT_RULE, splitOf, type RealRunMeta } from "./real-runs.js";
 import { EDITOR_ERROR, editorAction } from "./sweagent-editor.js";
@@ -196,7 +197,7 @@ class RunBuilder {
       type: "observation",
       turn: this.turn,
       tool: action.tool,
-      text: obs.slice(0, OBS_MAX),
+      text: headAndTail(obs, OBS_MAX),
       isError: opts.isError ?? looksLikeError(obs),
       durationMs: 0,
     };

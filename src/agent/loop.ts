@@ -5,6 +5,7 @@ import type { DetectorThresholds } from "../controller/detectors.js";
 import type { ChatModel } from "../model/chat.js";
 import { ModelAbortedError } from "../model/errors.js";
 import type { Sandbox } from "../sandbox/sandbox.js";
+import { headAndTail } from "../text/head-and-tail.js";
 import { actionJsonSchema, actionTools, type Action } from "./actions.js";
 import { StopRun, type AgentEvent, type EventSink, type StopReason } from "./events.js";
 import { lintFile, lintObservation } from "./lint-reflection.js";
@@ -204,7 +205,7 @@ export async function runAgent(deps: AgentDeps, task: AgentTask): Promise<AgentR
       type: "observation",
       turn,
       tool: action.tool,
-      text: observation.text.slice(0, 4000),
+      text: headAndTail(observation.text, 4000),
       isError: observation.isError,
       durationMs: now() - started,
       file: observation.file,
