@@ -259,6 +259,25 @@ describe("converter: SWE-agent edits by line range", () => {
   });
 });
 
+describe("converter: long observations", () => {
+  it("keeps a long build log's end, where its reason is, so the turn reads as the environment", () => {
+    const downloads = Array.from({ length: 200 }, (_, i) => `[INFO] Downloaded from central: org/lib${i}.pom`);
+    const log = [...downloads, "[ERROR] No compiler is provided in this environment."].join("\n");
+    const history = [
+      { role: "user", content: "fix Total" },
+      { role: "assistant", content: "build", action: "mvn -q compile" },
+      { role: "user", content: log },
+    ];
+    const { events } = convertSweAgent({ history, info: { exit_status: "submitted" } }, false);
+    const observed = events.find((e) => e.type === "observation")!;
+    expect(observed.text.length).toBeLessThan(log.length);
+    expect(observed.text).toContain("org/lib0.pom");
+    expect(observed.text).toContain("No compiler is provided");
+    const [turn] = toTurns(events as unknown as AgentEvent[]);
+    expect(turn!.step).toMatchObject({ kind: "environment", missing: "a JDK with Maven or Gradle" });
+  });
+});
+
 describe("converter: a SWE-agent run folder of any model (raw/sweagent-runs/<run>/)", () => {
   // Hand-written runs in SWE-agent's trajectory format, shaped like a weak model's on a Java repository whose sandbox
   // has no JDK (not copied from any published run).
