@@ -7,6 +7,7 @@ import { decide, type Budget } from "../src/controller/controller.js";
 import { normalise } from "../src/controller/normalise.js";
 import { replay } from "../src/controller/replay.js";
 import { commandsOf } from "../src/controller/detectors.js";
+import { reportedByIssue } from "../src/controller/reported-by-issue.js";
 import { isEdit, shellWrites, toTurns } from "../src/controller/turns.js";
 import { modelTurn } from "./support/model-turn.js";
 
@@ -442,6 +443,49 @@ describe("environment: nudge, then stop", () => {
     const result = replay(probe(b.events), policy);
     expect(result.nudges).not.toContain("environment");
     expect(result.stopped?.reason).not.toBe("environment");
+  });
+
+  describe("a missing module the issue itself reports is the bug, not the environment", () => {
+    const ISSUE = "Importing calc fails with `ModuleNotFoundError: No module named 'yaml'` when PyYAML is absent";
+    const importFails = () => {
+      const b = run();
+      for (let i = 0; i < 5; i++)
+        b.sh("python3 -c 'import calc'", "ModuleNotFoundError: No module named 'yaml'").read(`calc${i}.py`);
+      return b;
+    };
+    const withIssue = (issueText: string) => (history: readonly AgentEvent[]) =>
+      decide(history, { budget: BUDGET, issueText }, { elapsedMs: 0 });
+
+    it("named in the issue: neither told nor stopped as `environment`", () => {
+      const result = replay(probe(importFails().events), withIssue(ISSUE));
+      expect(result.nudges).not.toContain("environment");
+      expect(result.stopped?.reason).not.toBe("environment");
+    });
+
+    it("not named in the issue: nudged, then stopped as `environment`", () => {
+      const result = replay(probe(importFails().events), withIssue("add() subtracts"));
+      expect(result.nudges).toContain("environment");
+      expect(result.stopped?.reason).toBe("environment");
+    });
+
+    it.each([
+      ["the Python module `yaml`", "No module named 'yaml' when it is absent", true],
+      ["the Python module `yaml`", "Install PyYAML first", false],
+      ["the Python module `yaml`", "see my_yaml.py", false],
+      ["the Node package `@scope/pkg`", "Cannot find module '@scope/pkg'", true],
+      ["the Node package `lodash`", "", false],
+      ["the command `mvn`", "run mvn test", false],
+      ["network access", "the network is down", false],
+    ] as const)("%s, issue %j: reported by the issue is %s", (missing, issue, reported) => {
+      expect(reportedByIssue(missing, issue)).toBe(reported);
+    });
+
+    it("an issue that names a toolchain (how to reproduce) still gets a missing JDK reported", () => {
+      const b = run();
+      for (let i = 0; i < 5; i++) b.sh("mvn -q test", "bash: mvn: command not found").read(`App${i}.java`);
+      const result = replay(probe(b.events), withIssue("Run `mvn test` and Total.sum fails"));
+      expect(result.stopped?.reason).toBe("environment");
+    });
   });
 
   it("one missing command the model works around does not stop the run", () => {

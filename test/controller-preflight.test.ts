@@ -46,7 +46,7 @@ async function sandbox(): Promise<Sandbox> {
   return box;
 }
 
-async function runWith(testCommand: string, actions: object[] = [], turns = 3) {
+async function runWith(testCommand: string, actions: object[] = [], turns = 3, issue = ISSUE) {
   ollama.requests.length = 0;
   const read = { tool: "read_file", path: "src/calc.py" };
   ollama.setScript((_, i) => ({ content: JSON.stringify(actions[i] ?? read) }));
@@ -61,7 +61,7 @@ async function runWith(testCommand: string, actions: object[] = [], turns = 3) {
   });
   const result = await runAgent(
     { model, sandbox: await sandbox(), emit: (e) => events.push(e) },
-    { issue: ISSUE, testCommand, budget: { turns, tokens: 200_000, minutes: 10 } },
+    { issue, testCommand, budget: { turns, tokens: 200_000, minutes: 10 } },
   );
   return { result, events, chats: ollama.requests.length };
 }
@@ -82,6 +82,26 @@ describe("preflight: the test command is checked once before the first model cal
   it("a missing Python module is named as such", async () => {
     const message = await preflightTestCommand(await sandbox(), `python3 -c "import numpy_not_installed_here"`);
     expect(message).toContain("the Python module `numpy_not_installed_here`");
+  });
+
+  it("a missing module the issue itself reports is the bug: the model is called, and not stopped for it", async () => {
+    const command = `python3 -c "import yaml_optional_here"`;
+    const issue = {
+      title: "Importing calc fails when the optional yaml_optional_here is not installed",
+      body: "`ModuleNotFoundError: No module named 'yaml_optional_here'`: it should be optional.",
+    };
+    const issueText = `${issue.title}\n${issue.body}`;
+    expect(await preflightTestCommand(await sandbox(), command, undefined, undefined, issueText)).toBeUndefined();
+    // The model runs the failing test command four times: stopped as a repeat (its own loop), never as `environment`.
+    const tests = Array.from({ length: 4 }, () => ({ tool: "run", command }));
+    const { result, events, chats } = await runWith(command, tests, 5, issue);
+    expect(chats).toBeGreaterThan(0);
+    expect(result.reason).toBe("repeated-action");
+    expect(events.filter((e) => e.type === "verdict" && e.detector === "environment")).toEqual([]);
+    // The same command with an issue that does not name the module: stopped before any model call.
+    const other = await runWith(command, tests, 5);
+    expect(other.result.reason).toBe("environment");
+    expect(other.chats).toBe(0);
   });
 
   it("tests that merely fail (the bug is not fixed yet) are no environment problem: the model is called", async () => {

@@ -93,9 +93,10 @@ export async function runAgent(deps: AgentDeps, task: AgentTask): Promise<AgentR
     return state.environment ? { ...result, environment: state.environment } : result;
   };
   const on = resolveMechanisms(task.mechanisms);
+  const issueText = `${task.issue.title}\n${task.issue.body}`;
   const pickCards = createCardPicker();
   try {
-    const broken = await preflightTestCommand(deps.sandbox, task.testCommand, deps.signal);
+    const broken = await preflightTestCommand(deps.sandbox, task.testCommand, deps.signal, undefined, issueText);
     if (broken) {
       emit({ type: "verdict", turn: 0, verdict: "stop", detector: "environment", message: broken });
       throw new StopRun("environment", broken);
@@ -238,7 +239,7 @@ export async function runAgent(deps: AgentDeps, task: AgentTask): Promise<AgentR
     if (deps.signal?.aborted) throw new StopRun("aborted");
     const verdict = decide(
       state.events,
-      { budget: task.budget, thresholds: task.thresholds },
+      { budget: task.budget, thresholds: task.thresholds, issueText },
       { elapsedMs: now() - state.startedAt, energyWh: deps.energyWh?.() },
     );
     if (verdict.kind === "continue") return undefined;

@@ -15,6 +15,8 @@ export interface Budget {
 export interface ControllerConfig {
   budget: Budget;
   thresholds?: Partial<DetectorThresholds>;
+  /** The issue's title and body: a missing module it reports is the bug, not the environment. */
+  issueText?: string;
 }
 
 /** What the run has used that events do not carry. */
@@ -55,7 +57,7 @@ export function decide(events: readonly AgentEvent[], config: ControllerConfig, 
 
   const thresholds = { ...DEFAULT_THRESHOLDS, ...config.thresholds };
   // The environment's nudge comes before any detector's: the model cannot fix what the sandbox lacks.
-  const environment = environmentVerdict(turns, thresholds.environmentRepeats);
+  const environment = environmentVerdict(turns, thresholds.environmentRepeats, config.issueText);
   if (environment?.kind === "stop") return environment;
   const nudgedAt = new Map(turns.filter((t) => t.nudged).map((t) => [t.nudged!, t.turn]));
   const progress = progressByTurn(turns);

@@ -1,4 +1,5 @@
 import type { Verdict } from "./controller.js";
+import { reportedByIssue } from "./reported-by-issue.js";
 import type { Turn } from "./turns.js";
 
 /**
@@ -8,16 +9,20 @@ import type { Turn } from "./turns.js";
  * the code can still make the fix. If after that the model hits a missing thing again (one seen `repeats` times),
  * the run stops as `environment`, with a message for the maintainer that names what is missing and what to change;
  * it never blames the model. The finding also rides on the nudge (`finding`) so a run that goes on to succeed
- * still tells the maintainer.
+ * still tells the maintainer. A missing module the issue itself reports (`issueText`) is the bug being fixed: ignored.
  */
-export function environmentVerdict(turns: readonly Turn[], repeats: number): Verdict | undefined {
+export function environmentVerdict(
+  turns: readonly Turn[],
+  repeats: number,
+  issueText?: string,
+): Verdict | undefined {
   const nudgedAt = turns.find((t) => t.nudged === "environment")?.turn;
   const seen = new Map<string, { at: number[]; shown: Set<string>; fix: string }>();
   /** The first missing thing seen `repeats` times: what a nudge names. */
   let first: string | undefined;
   for (const turn of turns) {
     const step = turn.step;
-    if (step?.kind !== "environment") continue;
+    if (step?.kind !== "environment" || reportedByIssue(step.missing, issueText)) continue;
     const entry = seen.get(step.missing) ?? { at: [], shown: new Set<string>(), fix: step.fix };
     entry.at.push(turn.turn);
     if (step.shown) entry.shown.add(step.shown);

@@ -1,0 +1,17 @@
+/** A missing module or package, as classify-step names it: the Python module `yaml`, the Node package `lodash`. */
+const DEPENDENCY = /^the (?:Python module|Node package) `([^`]+)`$/;
+
+/**
+ * Whether a missing dependency is what the issue itself reports ("importing the package fails with No module named
+ * 'yaml' when PyYAML is not installed"): then the failing import is the bug to fix, not the sandbox's lack, and
+ * neither the preflight nor the run's environment check may stop on it. Only modules and packages: an issue that
+ * mentions `mvn` or the network is telling how to reproduce, and a missing toolchain is still the environment.
+ * The issue is hostile text, so the most it can do by naming a module is cost GPU time: the run's other detectors
+ * and budgets still hold.
+ */
+export function reportedByIssue(missing: string, issueText: string | undefined): boolean {
+  const name = DEPENDENCY.exec(missing)?.[1];
+  if (!name || !issueText) return false;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(?<![\\w.@/-])${escaped}(?![\\w-])`, "i").test(issueText);
+}
