@@ -11,11 +11,7 @@ import type { Turn } from "./turns.js";
  * it never blames the model. The finding also rides on the nudge (`finding`) so a run that goes on to succeed
  * still tells the maintainer. A missing module the issue itself reports (`issueText`) is the bug being fixed: ignored.
  */
-export function environmentVerdict(
-  turns: readonly Turn[],
-  repeats: number,
-  issueText?: string,
-): Verdict | undefined {
+export function environmentVerdict(turns: readonly Turn[], repeats: number, issueText?: string): Verdict | undefined {
   const nudgedAt = turns.find((t) => t.nudged === "environment")?.turn;
   const seen = new Map<string, { at: number[]; shown: Set<string>; fix: string }>();
   /** The first missing thing seen `repeats` times: what a nudge names. */
