@@ -91,7 +91,7 @@ describe("preflight: the test command is checked once before the first model cal
       body: "`ModuleNotFoundError: No module named 'yaml_optional_here'`: it should be optional.",
     };
     const issueText = `${issue.title}\n${issue.body}`;
-    expect(await preflightTestCommand(await sandbox(), command, undefined, undefined, issueText)).toBeUndefined();
+    expect(await preflightTestCommand(await sandbox(), command, { issueText })).toBeUndefined();
     // The model runs the failing test command four times: stopped as a repeat (its own loop), never as `environment`.
     const tests = Array.from({ length: 4 }, () => ({ tool: "run", command }));
     const { result, events, chats } = await runWith(command, tests, 5, issue);

@@ -96,7 +96,7 @@ export async function runAgent(deps: AgentDeps, task: AgentTask): Promise<AgentR
   const issueText = `${task.issue.title}\n${task.issue.body}`;
   const pickCards = createCardPicker();
   try {
-    const broken = await preflightTestCommand(deps.sandbox, task.testCommand, deps.signal, undefined, issueText);
+    const broken = await preflightTestCommand(deps.sandbox, task.testCommand, { signal: deps.signal, issueText });
     if (broken) {
       emit({ type: "verdict", turn: 0, verdict: "stop", detector: "environment", message: broken });
       throw new StopRun("environment", broken);

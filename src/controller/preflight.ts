@@ -12,9 +12,7 @@ import { reportedByIssue } from "./reported-by-issue.js";
 export async function preflightTestCommand(
   sandbox: Pick<Sandbox, "exec">,
   testCommand: string,
-  signal?: AbortSignal,
-  timeoutMs = 10 * 60_000,
-  issueText?: string,
+  { signal, timeoutMs = 10 * 60_000, issueText }: { signal?: AbortSignal; timeoutMs?: number; issueText?: string } = {},
 ): Promise<string | undefined> {
   // No bytecode caches from this early run: one written before an edit in the same second can outlive it.
   const command = `export PYTHONDONTWRITEBYTECODE=1; ${testCommand}`;
