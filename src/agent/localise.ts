@@ -1,4 +1,5 @@
 import type { Sandbox } from "../sandbox/sandbox.js";
+import { escapeRegExp } from "../text/escape-regexp.js";
 
 export interface Clues {
   paths: string[];
@@ -171,7 +172,7 @@ async function snippetFor(sandbox: Sandbox, path: string, clues: Clues): Promise
   const frame = clues.frames.find((f) => f.path.endsWith(path) || path.endsWith(f.path));
   const hit = frame
     ? frame.line - 1
-    : lines.findIndex((l) => clues.identifiers.some((id) => new RegExp(`\\b${escape(id)}\\b`).test(l)));
+    : lines.findIndex((l) => clues.identifiers.some((id) => new RegExp(`\\b${escapeRegExp(id)}\\b`).test(l)));
   const center = hit >= 0 ? hit : 0;
   const from = Math.max(0, center - 8);
   const body = lines
@@ -184,4 +185,3 @@ async function snippetFor(sandbox: Sandbox, path: string, clues: Clues): Promise
 const normalise = (p: string) => p.replace(/^\.\//, "").replace(/^\/workspace\//, "");
 const unique = <T>(xs: T[]) => [...new Set(xs)];
 const isTest = (p: string) => /(^|\/)(tests?|__tests__|spec)(\/|$)|[._-](test|spec)\.|^test_/.test(p);
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

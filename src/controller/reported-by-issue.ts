@@ -1,3 +1,5 @@
+import { escapeRegExp } from "../text/escape-regexp.js";
+
 /** A missing module or package, as classify-step names it: the Python module `yaml`, the Node package `lodash`. */
 const DEPENDENCY = /^the (?:Python module|Node package) `([^`]+)`$/;
 
@@ -12,6 +14,5 @@ const DEPENDENCY = /^the (?:Python module|Node package) `([^`]+)`$/;
 export function reportedByIssue(missing: string, issueText: string | undefined): boolean {
   const name = DEPENDENCY.exec(missing)?.[1];
   if (!name || !issueText) return false;
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(?<![\\w.@/-])${escaped}(?![\\w-])`, "i").test(issueText);
+  return new RegExp(`(?<![\\w.@/-])${escapeRegExp(name)}(?![\\w-])`, "i").test(issueText);
 }
