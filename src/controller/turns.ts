@@ -62,16 +62,7 @@ export function toTurns(events: readonly AgentEvent[]): Turn[] {
           current.resultShape = normalise(event.text);
           const command = current.action?.tool === "run" ? current.action.command : undefined;
           current.step = classifyStep({ tool: event.tool, text: event.text, isError: event.isError, command });
-          // A refused edit (the tool's error: text not found, a linter's rejection) changed nothing.
-          current.writes = event.file
-            ? event.isError
-              ? undefined
-              : [event.file.path]
-            : command === undefined
-              ? undefined
-              : event.isError
-                ? heredocWrites(command)
-                : shellWrites(command);
+          current.writes = stepWrites(event, command);
           if (current.step.kind === "environment" && madeByRun(current.step.missing, made, command))
             current.step = { kind: "model" };
           for (const name of madeNames(current.writes ?? [], command)) made.add(name);
@@ -84,6 +75,16 @@ export function toTurns(events: readonly AgentEvent[]): Turn[] {
     }
   }
   return turns;
+}
+
+/**
+ * The files a step wrote (see Turn.writes): an edit's or created file's path, unless the tool refused it (text not
+ * found, a linter's rejection: it changed nothing); a shell command's targets, from the command.
+ */
+function stepWrites(event: Extract<AgentEvent, { type: "observation" }>, command: string | undefined) {
+  if (event.file) return event.isError ? undefined : [event.file.path];
+  if (command === undefined) return undefined;
+  return event.isError ? heredocWrites(command) : shellWrites(command);
 }
 
 const MODULE = /^the Python module `([\w.]+)`$/;
