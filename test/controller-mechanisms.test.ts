@@ -155,6 +155,65 @@ describe("step classification", () => {
     },
   );
 
+  // A missing program in the words of whatever tried to start it: the shell, make, a program's own process API.
+  it.each([
+    [
+      "make",
+      "javac -d out Main.java\nmake: javac: Command not found\nmake: *** [Makefile:4: build] Error 127",
+      "a JDK",
+    ],
+    ["make -C tools", "make[1]: Entering directory '/w/tools'\nmake[1]: gofmt: Command not found", "a Go toolchain"],
+    ["zsh -c 'mvn test'", "zsh: command not found: mvn", "a JDK"],
+    ["fish -c 'cargo test'", "fish: Unknown command: cargo", "a Rust toolchain"],
+    [
+      "python reproduce.py",
+      'Traceback (most recent call last):\n  File "reproduce.py", line 3, in <module>\n    subprocess.run(["dvipng", "x.dvi"])\n' +
+        '  File "/usr/lib/python3.11/subprocess.py", line 1901, in _execute_child\n' +
+        "    raise child_exception_type(errno_num, err_msg, err_filename)\n" +
+        "FileNotFoundError: [Errno 2] No such file or directory: 'dvipng'",
+      "the command `dvipng`",
+    ],
+    [
+      "mvn -q generate-sources",
+      "[ERROR] Failed to execute goal org.codehaus.mojo:exec-maven-plugin:3.1.0:exec (protoc) on project app: " +
+        'Command execution failed.: Cannot run program "protoc" (in directory "/w"): error=2, No such file or directory',
+      "the command `protoc`",
+    ],
+    [
+      "npm test",
+      "Error: spawn java ENOENT\n    at ChildProcess._handle.onexit (node:internal/child_process:285:19)",
+      "a JDK",
+    ],
+    [
+      "go test ./...",
+      '# runtime/cgo\ncgo: C compiler "gcc" not found: exec: "gcc": executable file not found in $PATH',
+      "a C/C++",
+    ],
+    ["cargo build", "error: linker `cc` not found\n  |\n  = note: No such file or directory (os error 2)", "a C/C++"],
+  ])(
+    "`%s`: a missing program in the words of what tried to start it is the environment",
+    (command, output, missing) => {
+      expect(classifyStep({ tool: "run", command, text: output, isError: true })).toMatchObject({
+        kind: "environment",
+        missing: expect.stringContaining(missing),
+      });
+    },
+  );
+
+  it.each([
+    // open() of a file the model named: the same errno words, no subprocess in the traceback.
+    [
+      "python reproduce.py",
+      'Traceback (most recent call last):\n  File "reproduce.py", line 2, in <module>\n    open("settings")\n' +
+        "FileNotFoundError: [Errno 2] No such file or directory: 'settings'",
+    ],
+    ["make", "cc -c a.c\na.c:3:10: error: 'x' undeclared\nmake: *** [Makefile:2: a.o] Error 1"],
+    ["python manage.py frobnicate", "Unknown command: 'frobnicate'\nType 'manage.py help' for usage."],
+    ["node run.js", "Error: spawn ./scripts/gen.sh ENOENT"],
+  ])("`%s` failing on the model's own mistake is the model's", (command, output) => {
+    expect(classifyStep({ tool: "run", command, text: output, isError: true }).kind).toBe("model");
+  });
+
   it("a compile error in the model's Java code is the model's, not the JDK's", () => {
     const output = "src/main/java/app/Main.java:12: error: cannot find symbol\n  symbol:   variable total\n1 error";
     expect(

@@ -137,13 +137,20 @@ const ENV_RULES: EnvRule[] = [
     missing: () => "a Rust toolchain of the version the crates require",
     fix: installIn("that Rust version"),
   },
-  {
-    pattern: /(?:^|\n|: )(?:bash: |sh: (?:\d+: )?)?(?:line \d+: )?([\w.+-]+): (?:command )?not found\b/g,
-    missing: (m) => `the command \`${m[1]}\``,
-    fix: SETUP,
-    shown: (m) => m[1]!,
-    unless: (m) => AGENT_COMMANDS.has(m[1]!),
-  },
+  // A program the shell, make, or a program starting another could not find: the first group names it.
+  ...missingCommand(
+    // zsh, fish (first: `zsh: command not found: mvn` would read as bash's words for a command `zsh`).
+    /\b(?:zsh|fish): (?:command not found|Unknown command): ['"]?([\w.+-]+)/g,
+    // bash, dash, make (`make[1]: javac: Command not found`).
+    /(?:^|\n|: )(?:bash: |sh: (?:\d+: )?)?(?:line \d+: )?([\w.+-]+): (?:[Cc]ommand )?not found\b/g,
+    // Python's subprocess (only in a traceback through it: the same words from open() are a missing file).
+    /in _execute_child\n(?:[^\n]*\n){0,6}?FileNotFoundError: \[Errno 2\] No such file or directory: '([\w+-]+)'/g,
+    // The JVM's ProcessBuilder (Maven and Gradle plugins), Node's child_process, Go's os/exec, Rust's linker.
+    /Cannot run program "([\w.+-]+)"[^:\n]*: error=2\b/g,
+    /\bspawn ([\w.+-]+) ENOENT\b/g,
+    /exec: "([\w.+-]+)": executable file not found in \$PATH/g,
+    /linker [`']([\w.+-]+)[`'] not found/g,
+  ),
   {
     pattern: /\/usr\/bin\/env: ['‘"]?([\w.+-]+)['’"]?: No such file or directory/,
     missing: (m) => `the interpreter \`${m[1]}\``,
@@ -179,6 +186,18 @@ const ENV_RULES: EnvRule[] = [
     fix: "give the sandbox more disk, or clean caches in `setup`",
   },
 ];
+
+/** Rules for a missing program, one per wording; the program is the pattern's first group that matched. */
+function missingCommand(...patterns: RegExp[]): EnvRule[] {
+  const name = (m: RegExpMatchArray) => m.slice(1).find((g) => g !== undefined)!;
+  return patterns.map((pattern) => ({
+    pattern,
+    missing: (m) => `the command \`${name(m)}\``,
+    fix: SETUP,
+    shown: name,
+    unless: (m) => AGENT_COMMANDS.has(name(m)),
+  }));
+}
 
 const ALREADY_GONE = /^rm: cannot remove .*: No such file or directory$/;
 
