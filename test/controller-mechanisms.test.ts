@@ -167,7 +167,8 @@ describe("step classification", () => {
     ["fish -c 'cargo test'", "fish: Unknown command: cargo", "a Rust toolchain"],
     [
       "python reproduce.py",
-      'Traceback (most recent call last):\n  File "reproduce.py", line 3, in <module>\n    subprocess.run(["dvipng", "x.dvi"])\n' +
+      'Traceback (most recent call last):\n  File "reproduce.py", line 3, in <module>\n' +
+        '    subprocess.run(["dvipng", "x.dvi"])\n' +
         '  File "/usr/lib/python3.11/subprocess.py", line 1901, in _execute_child\n' +
         "    raise child_exception_type(errno_num, err_msg, err_filename)\n" +
         "FileNotFoundError: [Errno 2] No such file or directory: 'dvipng'",
@@ -176,7 +177,8 @@ describe("step classification", () => {
     [
       "mvn -q generate-sources",
       "[ERROR] Failed to execute goal org.codehaus.mojo:exec-maven-plugin:3.1.0:exec (protoc) on project app: " +
-        'Command execution failed.: Cannot run program "protoc" (in directory "/w"): error=2, No such file or directory',
+        "Command execution failed.: " +
+        'Cannot run program "protoc" (in directory "/w"): error=2, No such file or directory',
       "the command `protoc`",
     ],
     [
