@@ -435,11 +435,6 @@ function failingTests(turn: Turn): number | undefined {
 }
 
 /**
- * An invalid reply, or an action other than a test run or other code run that failed through the model's doing
- * (informative negatives, environment and infrastructure errors are not the model's failures; a reproduction
- * script that raises is what the model set out to see).
- */
-/**
  * A refused edit retried on the same file and refused for a different reason: the model is working through a
  * checker's feedback (a syntax or lint check answering each attempt), not flailing. The same refusal again is
  * repeated-error's business.
@@ -450,6 +445,11 @@ function revisedRetry(turn: Turn, previous: Turn): boolean {
   return path(turn) !== undefined && path(turn) === path(previous) && turn.resultShape !== previous.resultShape;
 }
 
+/**
+ * An invalid reply, or an action other than a test run or other code run that failed through the model's doing
+ * (informative negatives, environment and infrastructure errors are not the model's failures; a reproduction
+ * script that raises is what the model set out to see).
+ */
 function failedStep(turn: Turn): boolean {
   return !!turn.invalid || (turn.step?.kind === "model" && !turn.observation?.tests && !ranCode(turn));
 }
@@ -462,7 +462,6 @@ export function repetitive(text: string): boolean {
   return new Set(grams).size / grams.length < 0.35;
 }
 
-/** A successful edit as what it wrote: path, old text and new text (or the created content), normalised. */
 /** The key of the edit this one reverses: the same file, this replacement turned back into this search text. */
 function undoneKey(turn: Turn): string | undefined {
   const a = turn.action;
@@ -498,6 +497,7 @@ function replacedLines(search: string): number {
   return range ? Number(range[2]) - Number(range[1]) + 1 : search.split("\n").length;
 }
 
+/** A successful edit as what it wrote: path, old text and new text (or the created content), normalised. */
 function editKey(turn: Turn): string | undefined {
   const a = turn.action;
   if (!isEdit(turn) || turn.observation?.isError || !a) return undefined;
