@@ -616,6 +616,35 @@ describe("edits made through the shell", () => {
   });
 });
 
+describe("building and running code in any language is running code", () => {
+  // Each command fails a different way (the model working through its code's compile errors): what the code did,
+  // not the model misusing its tools, so no error-streak however many in a row. Repeated-error still catches the
+  // same failure again.
+  it.each([
+    ["go", () => "go build ./... 2>&1"],
+    ["cargo", () => "cargo check --tests"],
+    ["gcc", (i: number) => `gcc -Wall -c repro_${i}.c`],
+    ["g++", (i: number) => `g++ -std=c++17 repro_${i}.cpp -o repro`],
+    ["javac via timeout", (i: number) => `timeout 120 javac -d out Repro${i}.java`],
+    ["tsc", (i: number) => `tsc --noEmit src/case${i}.ts`],
+    ["dotnet", (i: number) => `dotnet test --filter Case${i}`],
+    ["poetry run", (i: number) => `poetry run python repro_${i}.py`],
+  ])("%s: six different compile failures in a row are no error-streak", (_name, command) => {
+    const b = run();
+    for (let i = 0; i < 6; i++) b.sh(command(i), `repro.src:${i + 3}:5: error: unexpected token \`${"abcdef"[i]}\``);
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).not.toContain("error-streak");
+    expect(result.stopped?.reason).not.toBe("error-streak");
+  });
+
+  it("the same failures from commands that run no code are an error-streak", () => {
+    const b = run();
+    for (let i = 0; i < 6; i++)
+      b.sh(`cat repro_${i}.c`, `repro.src:${i + 3}:5: error: unexpected token \`${"abcdef"[i]}\``);
+    expect(replay(probe(b.events), policy).nudges).toContain("error-streak");
+  });
+});
+
 describe("missing modules the model made up are not the environment", () => {
   it("a module the run created, a placeholder or a repository folder's name is the model's error; numpy is not", () => {
     const b = run()

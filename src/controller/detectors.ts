@@ -103,11 +103,16 @@ const editedAfter = (turns: Turn[]) => {
   return 0;
 };
 
-/** A command that runs code (a script, the interpreter, a test runner, a build): its failure is what the code did. */
+/**
+ * A command that runs code (a script, the interpreter, a test runner, a compiler or build, in the languages
+ * Nightshift works on), after any `VAR=value`, `timeout N` or runner prefix: its failure is what the code did.
+ */
 const RUNS_CODE = new RegExp(
-  String.raw`^(?:[A-Z_]+=\S+\s+)*(?:python[\d.]*|node|pytest|py\.test|tox|\./[\w./-]+|bash\s+[\w./-]+\.sh|` +
-    String.raw`sh\s+[\w./-]+\.sh|sphinx-build|make|npm\s+(?:test|run)|npx|yarn|go\s+(?:test|run)|` +
-    String.raw`cargo\s+(?:test|run)|mvn|gradle|javac?|ruby|rspec|php|perl)\b`,
+  String.raw`^(?:[A-Z_]+=\S+\s+|timeout\s+(?:-\S+\s+)*\d+\w?\s+|(?:uv|poetry|pipenv|bundle)\s+(?:run|exec)\s+)*` +
+    String.raw`(?:python[\d.]*|node|pytest|py\.test|tox|\./[\w./-]+|bash\s+[\w./-]+\.sh|sh\s+[\w./-]+\.sh|` +
+    String.raw`sphinx-build|make|cmake|ctest|ninja|npm\s+(?:test|run)|npx|yarn|pnpm|bun|deno|tsc|jest|vitest|mocha|` +
+    String.raw`go\s+(?:test|run|build|vet)|cargo\s+(?:test|run|build|check)|rustc|gcc|g\+\+|clang(?:\+\+)?|` +
+    String.raw`mvn|gradle|javac?|kotlinc?|scalac?|sbt|ant|dotnet|ruby|rspec|rake|php|phpunit|perl)(?![\w.+-])`,
 );
 /**
  * A step that ran code: one of the commands in its shell line does (`cd x && python t.py`, or a script written with
