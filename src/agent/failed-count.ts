@@ -65,6 +65,12 @@ function phpunit(output: string): number | undefined {
   return sum([/Failures: (\d+)/.exec(line)?.[1], /Errors: (\d+)/.exec(line)?.[1]]);
 }
 
+/** Minitest (`rake test`): `12 runs, 20 assertions, 2 failures, 1 errors, 0 skips`. */
+function minitest(output: string): number | undefined {
+  const m = /\b\d+ runs, \d+ assertions, (\d+) failures, (\d+) errors\b/.exec(output);
+  return m ? sum([m[1], m[2]]) : undefined;
+}
+
 /** Runners whose summary names the failing count in a phrase of their own. */
 const PHRASES: RegExp[] = [
   /\[\s*(\d+) tests failed\s*\]/, // JUnit Platform console launcher
@@ -73,6 +79,8 @@ const PHRASES: RegExp[] = [
   /\b(\d+) failing\b/i, // mocha
   /^# fail\s+(\d+)/im, // TAP
   /\b(\d+)% tests passed, (\d+) tests? failed/, // CTest; the count is the second group
+  /^(?:Failed!\s+-\s+)?\s*Failed:\s+(\d+)\b/m, // dotnet test (`Failed!  - Failed:     2, …`, or a line)
+  /^\s*(\d+) fail$/m, // bun test
 ];
 function phrase(output: string): number | undefined {
   for (const pattern of PHRASES) {
@@ -88,4 +96,4 @@ function goOrPassed(output: string): number | undefined {
   return goFails ?? (/\b\d+ passed\b/i.test(output) ? 0 : undefined);
 }
 
-const READERS = [surefire, pytest, unittest, phpunit, phrase, goOrPassed];
+const READERS = [surefire, pytest, unittest, phpunit, minitest, phrase, goOrPassed];

@@ -22,6 +22,11 @@ const RUNNER = new RegExp(
       String.raw`(?:bundle\s+exec\s+)?rspec\b`,
       String.raw`(?:\S*/)?phpunit\b`,
       String.raw`ctest\b`,
+      String.raw`make\s+(?:-\S+\s+)*(?:test|check)\b`,
+      String.raw`dotnet\s+test\b`,
+      String.raw`sbt\b[^|;&]*\btest(?:Only|Quick)?\b`,
+      String.raw`(?:bundle\s+exec\s+)?rake\s+test\b`,
+      String.raw`(?:bun|deno)\s+test\b`,
     ].join("|") +
     ")",
 );
