@@ -203,6 +203,42 @@ describe("step classification", () => {
   );
 
   it.each([
+    [
+      "python reproduce.py",
+      'raise RuntimeError("command not found: %s" % name)\nRuntimeError: command not found: initdb',
+      "`initdb`",
+    ],
+    [
+      "pip install mysqlclient",
+      "  Getting requirements to build wheel ... error\n" +
+        "      /bin/sh: 1: pkg-config: not found\n      Exception: Can not find",
+      "`pkg-config`",
+    ],
+    ["Rscript check.R", "bash: Rscript: command not found", "`Rscript`"],
+  ])("`%s`: the program named is what is missing, wherever the message sits", (command, output, missing) => {
+    expect(classifyStep({ tool: "run", command, text: output, isError: true })).toMatchObject({
+      kind: "environment",
+      missing: expect.stringContaining(missing),
+    });
+  });
+
+  it.each([
+    // Prose or code typed into the shell: the shell's words name a word of it, not a program.
+    ["command not available as the fix cannot be tested here.", "/bin/bash: line 1193: not: command not found"],
+    ["DATABASE_ROUTERS = ['app.routers.Router']", "/bin/bash: line 2213: DATABASE_ROUTERS: command not found"],
+    ["Let me look at the file first", "bash: Let: command not found"],
+    // Backquotes in an unquoted heredoc: the shell ran `index`.
+    [
+      "cat <<EOF >> docs/index.rst\n:doc:`index`\nEOF\nsphinx-build -b html docs out",
+      "bash: line 1: index: command not found",
+    ],
+    // pytest's answer about a path, in the words dash uses for a program.
+    ["pytest test/fixtures/L060.yml", "no tests ran in 0.01s\nERROR: not found: /w/test/fixtures/L060.yml"],
+  ])("`%s` is the model's mistake, not a missing program", (command, output) => {
+    expect(classifyStep({ tool: "run", command, text: output, isError: true }).kind).toBe("model");
+  });
+
+  it.each([
     // open() of a file the model named: the same errno words, no subprocess in the traceback.
     [
       "python reproduce.py",

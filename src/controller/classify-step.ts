@@ -53,8 +53,11 @@ interface EnvRule {
   fix: string;
   /** The command the output named, when it belongs to a toolchain (the toolchain's own fix then applies). */
   shown?: (m: RegExpMatchArray) => string;
-  /** When the match is the model's doing after all (give the pattern the `g` flag so later matches are tried). */
-  unless?: (m: RegExpMatchArray) => boolean;
+  /**
+   * When the match is the model's doing after all (give the pattern the `g` flag so later matches are tried); gets
+   * the model's command line when there is one.
+   */
+  unless?: (m: RegExpMatchArray, command: string | undefined) => boolean;
 }
 
 /**
@@ -139,10 +142,14 @@ const ENV_RULES: EnvRule[] = [
   },
   // A program the shell, make, or a program starting another could not find: the first group names it.
   ...missingCommand(
-    // zsh, fish (first: `zsh: command not found: mvn` would read as bash's words for a command `zsh`).
-    /\b(?:zsh|fish): (?:command not found|Unknown command): ['"]?([\w.+-]+)/g,
-    // bash, dash, make (`make[1]: javac: Command not found`).
-    /(?:^|\n|: )(?:bash: |sh: (?:\d+: )?)?(?:line \d+: )?([\w.+-]+): (?:[Cc]ommand )?not found\b/g,
+    // zsh, fish and programs that say it as zsh does (first: `RuntimeError: command not found: initdb` would read
+    // as bash's words for a command `RuntimeError`).
+    /\bcommand not found: ['"]?([\w.+-]+)|\bfish: Unknown command: ['"]?([\w.+-]+)/g,
+    // bash, make (`make[1]: javac: Command not found`).
+    /(?:^|\n|: )(?:bash: )?(?:line \d+: )?([\w.+-]+): [Cc]ommand not found\b/g,
+    // dash and busybox say only `not found`, always after the shell's name (`/bin/sh: 1: javac: not found`): without
+    // it, `ERROR: not found: tests/x.py` is pytest's answer about a path.
+    /(?:^|\n)[ \t]*\S*\bsh: (?:\d+: )?(?:line \d+: )?([\w.+-]+): not found\b/g,
     // Python's subprocess (only in a traceback through it: the same words from open() are a missing file).
     /in _execute_child\n(?:[^\n]*\n){0,6}?FileNotFoundError: \[Errno 2\] No such file or directory: '([\w+-]+)'/g,
     // The JVM's ProcessBuilder (Maven and Gradle plugins), Node's child_process, Go's os/exec, Rust's linker.
@@ -195,9 +202,35 @@ function missingCommand(...patterns: RegExp[]): EnvRule[] {
     missing: (m) => `the command \`${name(m)}\``,
     fix: SETUP,
     shown: name,
-    unless: (m) => AGENT_COMMANDS.has(name(m)),
+    unless: (m, command) => !programName(name(m)) || (command !== undefined && substituted(name(m), command)),
   }));
 }
+
+/**
+ * Whether a name a shell could not run may be a program an image lacks. Not an agent's own tool (the model typed
+ * it into the shell by mistake), not a capitalised word or constant (`ERROR`, `DATABASE_ROUTERS`: code or prose
+ * typed as a command; programs are lower case, R aside), not an English word a reply starts a sentence with.
+ */
+function programName(name: string): boolean {
+  return (
+    !AGENT_COMMANDS.has(name) &&
+    (/^[a-z0-9][a-z0-9._+-]*$/.test(name) || /^R(?:script)?$/.test(name)) &&
+    !PROSE.has(name)
+  );
+}
+const PROSE = new Set(
+  (
+    "not the a an to and or we i let lets now next first this that it is please sorry here there no yes ok okay " +
+    "so since in on for with of from by be can cannot will should would could must note thanks done great looks " +
+    "seems unfortunately however also finally based after before"
+  ).split(" "),
+);
+
+/**
+ * A name in backquotes in the model's own command line: `` :doc:`index` `` in an unquoted heredoc made the shell run
+ * `index`. The model's quoting, not the image.
+ */
+const substituted = (name: string, command: string) => command.includes(`\`${name}`) || command.includes(`$(${name}`);
 
 const ALREADY_GONE = /^rm: cannot remove .*: No such file or directory$/;
 
@@ -213,18 +246,22 @@ export function classifyStep(step: Step): StepClass {
   // Removing what is already gone (a clean-up run twice): the workspace is as the model wants it.
   if (output.trim() && output.split("\n").every((line) => !line.trim() || ALREADY_GONE.test(line)))
     return { kind: "negative" };
-  const env = environmentProblem(step.text);
+  const env = environmentProblem(step.text, step.command);
   if (env) return env;
   if (INFRASTRUCTURE.test(step.text)) return { kind: "infrastructure" };
   return { kind: "model" };
 }
 
 /** The first environment problem a text shows, if any. */
-export function environmentProblem(text: string): Extract<StepClass, { kind: "environment" }> | undefined {
+export function environmentProblem(
+  text: string,
+  /** The command line that printed it, when the model typed one. */
+  command?: string,
+): Extract<StepClass, { kind: "environment" }> | undefined {
   for (const rule of ENV_RULES) {
     // A global pattern (a rule with `unless`) is tried at every match: the first that is not excused counts.
     const m = rule.pattern.global
-      ? [...text.matchAll(rule.pattern)].find((match) => !rule.unless?.(match))
+      ? [...text.matchAll(rule.pattern)].find((match) => !rule.unless?.(match, command))
       : text.match(rule.pattern);
     if (!m) continue;
     const shown = rule.shown?.(m);
