@@ -695,6 +695,45 @@ describe("missing modules the model made up are not the environment", () => {
   });
 });
 
+describe("a missing module the model pointed at itself is not the environment", () => {
+  const settings = (apps: string) =>
+    `import django\nfrom django.conf import settings\nsettings.configure(INSTALLED_APPS=[${apps}])\ndjango.setup()`;
+  const create = (path: string, content: string) => ({ tool: "create_file" as const, path, content });
+  const missingAfter = (b: ReturnType<typeof run>, module: string) => {
+    b.sh("python3 repro.py", `Traceback (most recent call last):\nModuleNotFoundError: No module named '${module}'`);
+    return toTurns(b.events).at(-1)!.step;
+  };
+
+  it("an app the model's made-up settings list (quoted, never imported) is its invention", () => {
+    const b = run().act(create("repro.py", settings("'django.contrib.auth', 'shopapp'")), "File created");
+    expect(missingAfter(b, "shopapp")?.kind).toBe("model");
+  });
+
+  it("a module the model's code imports, or stands in for, is a dependency even where it is also quoted", () => {
+    const imported = run().act(create("repro.py", 'import numpy as np\nf = lambdify(x, expr, "numpy")'), "ok");
+    expect(missingAfter(imported, "numpy")).toMatchObject({
+      kind: "environment",
+      missing: "the Python module `numpy`",
+    });
+    const mocked = run().act(create("repro.py", 'import sys\nsys.modules["psycopg2"] = MagicMock()'), "ok");
+    expect(missingAfter(mocked, "psycopg2")).toMatchObject({ kind: "environment" });
+  });
+
+  it("a module named only in the model's grep is no code of its own: still the environment", () => {
+    const b = run().sh("grep -rn 'yaml' setup.cfg", "setup.cfg:12:    'yaml'", false);
+    expect(missingAfter(b, "yaml")?.kind).toBe("environment");
+  });
+
+  it("a folder at the repository's root the model's paths use is the repository's layout, run from elsewhere", () => {
+    const tests = run().read("tests/runtests.py");
+    expect(missingAfter(tests, "tests")?.kind).toBe("model");
+    const rooted = run().sh("ls /testbed/test/fixtures/rules", "L060.yml", false);
+    expect(missingAfter(rooted, "test")?.kind).toBe("model");
+    const nested = run().read("astropy/utils/compat/numpy/__init__.py");
+    expect(missingAfter(nested, "numpy")?.kind).toBe("environment");
+  });
+});
+
 describe("an agent framework's command typed into the shell is the model's error", () => {
   it("`end_of_edit` or `submit` not found is a model error; javac beside it is still the environment", () => {
     const b = run()

@@ -33,8 +33,8 @@ export interface Turn {
 export function toTurns(events: readonly AgentEvent[]): Turn[] {
   const turns: Turn[] = [];
   let current: Turn | undefined;
-  /** Names of modules and packages the run itself made (files and folders it created or wrote). */
-  const made = new Set<string>();
+  /** Names of modules and packages the run itself made or pointed at (see OwnNames). */
+  const own: OwnNames = { made: new Set(), quoted: new Set(), imported: new Set() };
   for (const event of events) {
     if (event.type === "turn_start") {
       current = { turn: event.turn, tokens: 0, thinkingCut: false, text: "", refusedFinish: false };
@@ -63,9 +63,10 @@ export function toTurns(events: readonly AgentEvent[]): Turn[] {
           const command = current.action?.tool === "run" ? current.action.command : undefined;
           current.step = classifyStep({ tool: event.tool, text: event.text, isError: event.isError, command });
           current.writes = stepWrites(event, command);
-          if (current.step.kind === "environment" && madeByRun(current.step.missing, made, command))
+          if (current.step.kind === "environment" && runsOwn(current.step.missing, own, command))
             current.step = { kind: "model" };
-          for (const name of madeNames(current.writes ?? [], command)) made.add(name);
+          for (const name of madeNames(current.writes ?? [], command)) own.made.add(name);
+          if (current.action) pointedAt(current.action, own);
         }
         break;
       case "verdict":
@@ -90,15 +91,72 @@ function stepWrites(event: Extract<AgentEvent, { type: "observation" }>, command
 const MODULE = /^the Python module `([\w.]+)`$/;
 /** Names no dependency has but a model's scaffolding does (reproduce_app, test_app, your_project, django__django). */
 const SCAFFOLD_MODULE = /^(?:your|my|reproduce|repro|test|example|dummy|fake|sample)_|_app$|__/;
+
+/** Module names a run made or pointed at, gathered turn by turn. */
+interface OwnNames {
+  /** Files and folders it created or wrote, and folders its paths begin with at the repository's root. */
+  made: Set<string>;
+  /** Quoted in code it wrote (`'myapp'` in the INSTALLED_APPS of a settings block it made up). */
+  quoted: Set<string>;
+  /**
+   * Imported in code it wrote (`import numpy`, or mocked in `sys.modules`): a dependency it expects, even when it
+   * also names it in quotes.
+   */
+  imported: Set<string>;
+}
+
 /**
- * A missing Python module that is the model's own: one the run made (a folder or file it created), or a name only
- * scaffolding has (`reproduce_app`, `your_project`, a repository folder's name such as `django__django`).
+ * A missing Python module that is the model's own: one the run made (a folder or file it created), a folder at the
+ * repository's root its paths use (`tests/runtests.py`: the script run from the wrong folder), a name it quoted but
+ * never imported in code it wrote (an app its made-up settings list), or a name only scaffolding has
+ * (`reproduce_app`, `your_project`, a repository folder's name such as `django__django`).
  */
-function madeByRun(missing: string, made: ReadonlySet<string>, command: string | undefined): boolean {
+function runsOwn(missing: string, own: OwnNames, command: string | undefined): boolean {
   const name = MODULE.exec(missing)?.[1];
   if (!name) return false;
   const mkdir = command ? madeNames([], command) : [];
-  return made.has(name) || mkdir.includes(name) || SCAFFOLD_MODULE.test(name);
+  return (
+    own.made.has(name) ||
+    (own.quoted.has(name) && !own.imported.has(name)) ||
+    mkdir.includes(name) ||
+    SCAFFOLD_MODULE.test(name)
+  );
+}
+
+/** `import x`, `from x import`, and naming x to import it or stand in for it (`sys.modules["x"] = Mock()`). */
+const IMPORTS = new RegExp(
+  String.raw`^\s*(?:import|from)\s+([A-Za-z_]\w*)|` +
+    String.raw`(?:sys\.modules\[|import_module\(|importorskip\(|__import__\(|find_spec\()\s*['"]([A-Za-z_]\w*)`,
+  "gm",
+);
+
+/** Adds the module names an action points at (see OwnNames) to `own`. */
+function pointedAt(action: Action, own: OwnNames): void {
+  const code =
+    action.tool === "create_file"
+      ? action.content
+      : action.tool === "edit"
+        ? action.replace
+        : action.tool === "run"
+          ? heredocBodies(action.command)
+          : "";
+  for (const m of code.matchAll(/['"]([A-Za-z_]\w*)(?:\.[\w.]*)?['"]/g)) own.quoted.add(m[1]!);
+  for (const m of code.matchAll(IMPORTS)) own.imported.add((m[1] ?? m[2])!);
+  const paths = action.tool === "run" ? action.command : "path" in action ? (action.path ?? "") : "";
+  for (const m of paths.matchAll(/(?:^|[\s'"=(])(?:\/[\w.-]+\/)?([A-Za-z_]\w*)\//g)) own.made.add(m[1]!);
+}
+
+/** The lines of a shell line's heredocs (the code a `cat <<EOF > x.py` writes), joined. */
+function heredocBodies(command: string): string {
+  const bodies: string[] = [];
+  let end: string | undefined;
+  for (const line of command.split("\n")) {
+    if (end !== undefined) {
+      if (line.trim() === end) end = undefined;
+      else bodies.push(line);
+    } else end = /<<-?\s*(['"]?)(\w+)\1/.exec(line)?.[2];
+  }
+  return bodies.join("\n");
 }
 
 /** Module-like names of files and folders written or created (`a/b.py` gives a and b; `mkdir -p x/y` gives x, y). */
