@@ -77,8 +77,8 @@ function stuck(history: Parameters<Policy>[0], budgetOnly: Policy): ReturnType<P
 
 export const nightshiftWith =
   (budget: Budget, thresholds?: Partial<DetectorThresholds>): Policy =>
-  (history) =>
-    decide(history, { budget, thresholds }, { elapsedMs: elapsedMs(history) });
+  (history, run) =>
+    decide(history, { budget, thresholds, issueText: run?.issueText }, { elapsedMs: elapsedMs(history) });
 
 /** The three policies with one budget, in the order the bench prints them. */
 export const policiesWith = (budget: Budget): Record<string, Policy> => ({

@@ -68,7 +68,7 @@ export function measure(
     environmentNudged: new Map(),
   };
   for (const run of runs) {
-    const result = replays.get(run.meta.id) ?? replay(run.events, policy);
+    const result = replays.get(run.meta.id) ?? replay(run.events, policy, { issueText: run.meta.issueText });
     replays.set(run.meta.id, result);
     if (result.stopped) {
       count(f.stops, result.stopped.reason);

@@ -4,12 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { benchRealRuns, fixLost, measure, reportedSplit, turnCaps } from "../bench/controller-real-runs.js";
+import { nightshiftWith, REAL_BUDGET } from "../bench/controller-policies.js";
 import type { AgentEvent } from "../src/agent/events.js";
 import { decide } from "../src/controller/controller.js";
 import { replay, type Policy } from "../src/controller/replay.js";
 import {
   acrSearchFailed,
   convertSweAgent,
+  issueOf,
   miniRuns,
   outcomesOf,
   sweAgentError,
@@ -35,6 +37,66 @@ describe("real-run converter (bench/traces/convert-real-runs.ts)", () => {
       tokenSource: "recorded",
       exitStatus: "Submitted",
     });
+  });
+
+  it("keeps the issue the run worked on, as the framework gave it", () => {
+    expect(run!.meta.issueText).toBe("add(2, 3) returns -1");
+  });
+
+  it("finds the issue in the last user message that has it, not a demonstration's or the system prompt's", () => {
+    const messages = [
+      { role: "system", content: "Write the issue between <issue> and </issue>." },
+      { role: "user", content: "--- DEMONSTRATION ---\nISSUE:\nTimeDelta rounds wrong\n\nINSTRUCTIONS:\nfix it" },
+      {
+        role: "user",
+        content: "ISSUE:\nimporting the package fails without PyYAML\n\nINSTRUCTIONS:\nNow, you're going",
+      },
+    ];
+    expect(issueOf(messages)).toBe("importing the package fails without PyYAML");
+    expect(issueOf([{ role: "user", content: [{ type: "text", text: "<issue>Unroll all/any</issue>" }] }])).toBe(
+      "Unroll all/any",
+    );
+    expect(issueOf([{ role: "system", content: "<issue> and </issue>" }])).toBe("");
+  });
+
+  it("the bench gives Nightshift the run's issue as the product does: a module it reports is no environment", () => {
+    const missing = (turn: number): AgentEvent[] => [
+      { type: "turn_start", attempt: 1, turn },
+      {
+        type: "model_reply",
+        turn,
+        promptTokens: 100,
+        completionTokens: 10,
+        durationMs: 0,
+        serverDurationMs: 0,
+        thinkingCut: false,
+        text: "run",
+      },
+      { type: "action", turn, action: { tool: "run", command: `python3 check_${turn}.py` }, repaired: false },
+      {
+        type: "observation",
+        turn,
+        tool: "run",
+        text: "ModuleNotFoundError: No module named 'yaml'",
+        isError: true,
+        durationMs: 0,
+      },
+    ];
+    const events = [1, 2, 3, 4, 5].flatMap(missing);
+    const meta = { ...run!.meta, id: "yaml-run", resolved: false };
+    const told = measure(
+      "issue names yaml",
+      [{ meta: { ...meta, issueText: "fails without the optional yaml" }, events }],
+      nightshiftWith(REAL_BUDGET),
+    );
+    const untold = measure(
+      "issue silent",
+      [{ meta: { ...meta, issueText: "add(2, 3) returns -1" }, events }],
+      nightshiftWith(REAL_BUDGET),
+    );
+    expect(untold.stops.get("environment")).toBe(1);
+    expect(told.stops.get("environment")).toBeUndefined();
+    expect(told.environmentNudged.size).toBe(0);
   });
 
   it("a sed substitution applied to a line the run was shown dates the fix; a failed patch script does not", () => {

@@ -39,6 +39,25 @@ interface Meta extends RealRunMeta {
 }
 
 // ---------------------------------------------------------------- shared helpers
+const ISSUE_MAX = 20_000;
+/**
+ * The issue a run worked on, from the messages before the model's first turn: what its framework wrapped in
+ * `<issue>`, `<pr_description>` or `ISSUE: … INSTRUCTIONS:` in the last user message that has it (a demonstration's
+ * issue comes earlier; a system prompt names the tags without an issue). Nightshift gives the controller the issue
+ * too (a missing module the issue reports is the bug, not the environment), so replay does the same.
+ */
+export function issueOf(messages: readonly { role?: string; content?: unknown }[]): string {
+  for (const m of [...messages].reverse()) {
+    if (m.role !== "user") continue;
+    const text = asText(m.content);
+    const found =
+      /<issue>([\s\S]*?)<\/issue>/.exec(text) ??
+      /<pr_description>([\s\S]*?)<\/pr_description>/.exec(text) ??
+      /\bISSUE:\n([\s\S]*?)\n\s*INSTRUCTIONS:/.exec(text);
+    if (found) return found[1]!.trim().slice(0, ISSUE_MAX);
+  }
+  return "";
+}
 const REPLY_MAX = 2000,
   OBS_MAX = 4000;
 const h = (s: string) => crypto.createHash("sha1").update(s).digest("hex").slice(0, 12);
@@ -483,7 +502,8 @@ export function convertSweAgent(traj: any, resolved: boolean) {
   }
   const exit = String(info.exit_status ?? "unknown");
   const reason = submitted && exit === "submitted" ? "finished" : sweExitReason(exit);
-  return { events: b.finish(reason, exit), turns: b.turn, exit, fix: b.fixAt() };
+  const issue = issueOf(hist.slice(0, Math.max(firstAgent, 0)).filter((x) => !x.is_demo));
+  return { events: b.finish(reason, exit), turns: b.turn, exit, fix: b.fixAt(), issue };
 }
 
 // ---------------------------------------------------------------- mini-swe-agent (trajectory_format mini-swe-agent-1)
@@ -545,7 +565,8 @@ function convertMini(traj: any, resolved: boolean) {
   const exit = String(info.exit_status ?? "unknown");
   const reason =
     exit === "Submitted" || submitted ? "finished" : exit === "LimitsExceeded" ? "turn-or-cost-limit" : exit;
-  return { events: b.finish(reason, exit), turns: b.turn, exit, fix: b.fixAt(), recorded };
+  const issue = issueOf(msgs.slice(0, Math.max(start, 0)));
+  return { events: b.finish(reason, exit), turns: b.turn, exit, fix: b.fixAt(), recorded, issue };
 }
 
 // ---------------------------------------------------------------- AutoCodeRover (v0, GPT-4 runs of April 2024)
@@ -614,7 +635,8 @@ function convertAcr(conv: any[], finalPatch: string | undefined, category: strin
     // analysis / "where are bug locations" answers carry no tool call: model_reply only (framework-prompted prose).
   }
   const reason = category === "applicable_patch" ? "finished" : category;
-  return { events: b.finish(reason, category), turns: b.turn, exit: category, fix: b.fixAt() };
+  const issue = issueOf(conv.slice(0, Math.max(firstA, 0)));
+  return { events: b.finish(reason, category), turns: b.turn, exit: category, fix: b.fixAt(), issue };
 }
 
 // ---------------------------------------------------------------- Moatless Tools v0 (AgenticLoop transitions)
@@ -733,6 +755,7 @@ function convertMoatless(traj: any, resolved: boolean) {
     turns: b.turn,
     exit: reason,
     fix: b.fixAt(),
+    issue: asText(traj.initial_message ?? traj.input?.problem_statement).slice(0, ISSUE_MAX),
   };
 }
 
@@ -825,7 +848,8 @@ function convertMoatlessSteps(traj: any, resolved: boolean) {
       }
     }
   }
-  return { events: b.finish(reason, reason), turns: b.turn, exit: reason, fix: b.fixAt() };
+  const issue = asText(traj.initial_message ?? traj.input?.problem_statement).slice(0, ISSUE_MAX);
+  return { events: b.finish(reason, reason), turns: b.turn, exit: reason, fix: b.fixAt(), issue };
 }
 
 // ---------------------------------------------------------------- source drivers
@@ -835,9 +859,10 @@ interface Out {
 }
 /** What a converted run's meta says of how it ended: its length, exit, and (resolved runs) when its fix was in. */
 const outcome = (
-  r: { turns: number; exit: string; fix: { turn: number | null; basis: "evidence" | "end-of-run" } },
+  r: { turns: number; exit: string; fix: { turn: number | null; basis: "evidence" | "end-of-run" }; issue: string },
   resolved: boolean,
 ) => ({
+  issueText: r.issue,
   turns: r.turns,
   exitStatus: r.exit,
   fixAtTurn: resolved ? r.fix.turn : undefined,

@@ -25,6 +25,8 @@ export interface RealRunMeta {
   fixAtTurnBasis?: "evidence" | "end-of-run";
   tokenSource: "recorded" | "estimated";
   run: string;
+  /** The issue the run worked on, as its framework gave it to the model ("" when it could not be found). */
+  issueText?: string;
 }
 
 export interface RealRun {

@@ -1,7 +1,12 @@
 import type { AgentEvent, StopReason } from "../agent/events.js";
 import type { Verdict } from "./controller.js";
 
-export type Policy = (history: readonly AgentEvent[]) => Verdict;
+/** What a policy may know of a run besides its events: the issue it works on, which the product's loop passes too. */
+export interface RunContext {
+  issueText?: string;
+}
+
+export type Policy = (history: readonly AgentEvent[], run?: RunContext) => Verdict;
 
 export interface Replay {
   /** Turns completed when the policy stopped the run, or all of them. */
@@ -18,7 +23,7 @@ export interface Replay {
  * before (its own nudges included) and may stop the run there. The recorded turns are taken as what
  * the model would have done; nudges cannot change them, so savings measured this way are a floor.
  */
-export function replay(events: readonly AgentEvent[], policy: Policy): Replay {
+export function replay(events: readonly AgentEvent[], policy: Policy, run: RunContext = {}): Replay {
   const history: AgentEvent[] = [];
   const nudges: StopReason[] = [];
   const findings: string[] = [];
@@ -26,7 +31,7 @@ export function replay(events: readonly AgentEvent[], policy: Policy): Replay {
   let tokens = 0;
   for (const event of events) {
     if (event.type === "turn_start") {
-      const verdict = policy(history);
+      const verdict = policy(history, run);
       if (verdict.kind === "stop")
         return {
           turns,
