@@ -673,6 +673,29 @@ describe("building and running code in any language is running code", () => {
     expect(result.stopped?.reason).not.toBe("error-streak");
   });
 
+  it("the same file failing the same way, whatever the flags, is the loop: nudged, then stopped", () => {
+    const b = run();
+    const classpaths = ["src/main/java", "target/classes", "lib/*:.", "build/classes/java/main"];
+    for (const cp of classpaths)
+      b.sh(`javac -cp ${cp} Repro.java`, "Repro.java:1: error: package com.acme.json does not exist\n1 error");
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).toContain("repeated-error");
+    expect(result.stopped?.reason).toBe("repeated-error");
+  });
+
+  it("different files failing alike are experiments, and so is the same file failing anew after its edit", () => {
+    const probes = run();
+    for (let i = 0; i < 4; i++)
+      probes.sh(`javac -cp target/classes Probe${i}.java`, `Probe${i}.java:1: error: cannot find symbol`);
+    expect(replay(probe(probes.events), policy).nudges).not.toContain("repeated-error");
+    const mended = run();
+    for (let i = 0; i < 4; i++)
+      mended
+        .edit("Repro.java", `int x = ${i};`, `int x = ${i + 1};`, `h${i}`, `h${i + 1}`)
+        .sh("javac Repro.java && java Repro", `Exception in thread "main" java.lang.AssertionError: got ${i + 1}`);
+    expect(replay(probe(mended.events), policy).nudges).not.toContain("repeated-error");
+  });
+
   it("the same failures from commands that run no code are an error-streak", () => {
     const b = run();
     for (let i = 0; i < 6; i++)

@@ -423,11 +423,20 @@ export const DETECTORS: Detector[] = [
   },
 ];
 
-/** What an error is, for repeated-error: the tool and the error text's shape; for code run, the command's shape too
- * (different probes failing alike are experiments; the same code failing again is the loop). */
+/** What an error is, for repeated-error: the tool and the error text's shape; for code run, the code too (different
+ * probes failing alike are experiments; the same code failing again is the loop, whatever flags it was run with). */
 function errorKey(turn: Turn): string {
   const obs = turn.observation;
-  return `${obs?.tool}:${ranCode(turn) ? `${turn.shape}:` : ""}${errorShape(obs?.text ?? "")}`;
+  return `${obs?.tool}:${ranCode(turn) ? `${codeRun(turn)}:` : ""}${errorShape(obs?.text ?? "")}`;
+}
+
+const SOURCE_FILE =
+  /(?:^|[\s'"=/])([\w.-]+\.(?:py|java|kt|scala|js|mjs|cjs|ts|go|rs|c|cc|cpp|rb|php|pl|sh))(?=$|[\s'";|&)])/g;
+/** The code a command runs: the source files it names (`Repro.java` however the classpath varies), else its shape. */
+function codeRun(turn: Turn): string {
+  const command = turn.action?.tool === "run" ? turn.action.command : "";
+  const files = [...new Set([...command.matchAll(SOURCE_FILE)].map((m) => m[1]!))].sort();
+  return files.length ? files.join(" ") : (turn.shape ?? "");
 }
 
 /** Which tests a test run ran: its action, numbers aside (every run of the agent's own run_tests is one key). */
