@@ -248,6 +248,8 @@ describe("step classification", () => {
     ["make", "cc -c a.c\na.c:3:10: error: 'x' undeclared\nmake: *** [Makefile:2: a.o] Error 1"],
     ["python manage.py frobnicate", "Unknown command: 'frobnicate'\nType 'manage.py help' for usage."],
     ["node run.js", "Error: spawn ./scripts/gen.sh ENOENT"],
+    // A relative require is the repository's or the model's path, never a package to install.
+    ["node repro.js", "Error: Cannot find module '../src/total'\nRequire stack:\n- /work/repro.js"],
   ])("`%s` failing on the model's own mistake is the model's", (command, output) => {
     expect(classifyStep({ tool: "run", command, text: output, isError: true }).kind).toBe("model");
   });
@@ -676,8 +678,10 @@ describe("building and running code in any language is running code", () => {
   it("the same file failing the same way, whatever the flags, is the loop: nudged, then stopped", () => {
     const b = run();
     const classpaths = ["src/main/java", "target/classes", "lib/*:.", "build/classes/java/main"];
+    const error = "Repro.java:1: error: package com.acme.json does not exist\n1 error";
+    // As Nightshift's run tool answers: the command line and exit code first, which differ with the flags.
     for (const cp of classpaths)
-      b.sh(`javac -cp ${cp} Repro.java`, "Repro.java:1: error: package com.acme.json does not exist\n1 error");
+      b.sh(`javac -cp ${cp} Repro.java`, runObservationText(`javac -cp ${cp} Repro.java`, "exit code 1", error));
     const result = replay(probe(b.events), policy);
     expect(result.nudges).toContain("repeated-error");
     expect(result.stopped?.reason).toBe("repeated-error");

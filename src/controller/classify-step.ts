@@ -169,8 +169,11 @@ const ENV_RULES: EnvRule[] = [
     fix: "install the project's dependencies in the repository's `setup` command",
   },
   {
-    pattern:
-      /Cannot find module ['"]((?:@[\w.-]+\/)?[\w.-]+)[^'"]*['"]|ERR_MODULE_NOT_FOUND.*?package ['"]([^'"]+)['"]/,
+    // A package by name: a path (`../src/total`) is the repository's or the model's, never one to install.
+    pattern: new RegExp(
+      String.raw`Cannot find module ['"](?![./])((?:@[\w.-]+\/)?[\w.-]+)[^'"]*['"]|` +
+        String.raw`ERR_MODULE_NOT_FOUND.*?package ['"]([^'"]+)['"]`,
+    ),
     missing: (m) => `the Node package \`${m[1] ?? m[2]}\``,
     fix: "install the project's dependencies in the repository's `setup` command (e.g. `npm ci`)",
   },

@@ -1,4 +1,5 @@
 import type { StopReason } from "../agent/events.js";
+import { commandOutput } from "./classify-step.js";
 import { blankIds, normalise } from "./normalise.js";
 import { errorShape, inViewSinceEdit, isEdit, mayHaveWritten, sameFile, type Turn } from "./turns.js";
 import { denseWaste } from "./wasted-turns.js";
@@ -192,7 +193,7 @@ export const DETECTORS: Detector[] = [
         // same output counts: `expected 42, got 40` then `got 41` is the edit working.
         const code = ranCode(turn);
         const shape = errorKey(turn);
-        const output = blankIds(obs.text);
+        const output = blankIds(outputOf(turn));
         const before = seen.get(shape);
         seen.set(shape, { output, at: turn.turn });
         if (!before) return [];
@@ -427,8 +428,14 @@ export const DETECTORS: Detector[] = [
  * probes failing alike are experiments; the same code failing again is the loop, whatever flags it was run with). */
 function errorKey(turn: Turn): string {
   const obs = turn.observation;
-  return `${obs?.tool}:${ranCode(turn) ? `${codeRun(turn)}:` : ""}${errorShape(obs?.text ?? "")}`;
+  return `${obs?.tool}:${ranCode(turn) ? `${codeRun(turn)}:` : ""}${errorShape(outputOf(turn))}`;
 }
+
+/** What a step answered: for a shell step, what the command printed, without the run tool's `$ command` header. */
+const outputOf = (turn: Turn) => {
+  const text = turn.observation?.text ?? "";
+  return turn.observation?.tool === "run" ? commandOutput(text) : text;
+};
 
 const SOURCE_FILE =
   /(?:^|[\s'"=/])([\w.-]+\.(?:py|java|kt|scala|js|mjs|cjs|ts|go|rs|c|cc|cpp|rb|php|pl|sh))(?=$|[\s'";|&)])/g;
