@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Action } from "../src/agent/actions.js";
 import type { AgentEvent } from "../src/agent/events.js";
 import { runObservationText } from "../src/agent/tools.js";
+import { progressByTurn } from "../src/controller/progress.js";
 import { classifyStep, commandOutput } from "../src/controller/classify-step.js";
 import { decide, type Budget } from "../src/controller/controller.js";
 import { normalise } from "../src/controller/normalise.js";
@@ -698,6 +699,14 @@ describe("building and running code in any language is running code", () => {
         .edit("Repro.java", `int x = ${i};`, `int x = ${i + 1};`, `h${i}`, `h${i + 1}`)
         .sh("javac Repro.java && java Repro", `Exception in thread "main" java.lang.AssertionError: got ${i + 1}`);
     expect(replay(probe(mended.events), policy).nudges).not.toContain("repeated-error");
+  });
+
+  it("the same output under another spelling of the command is no new content: it does not wear a nudge off", () => {
+    const b = run();
+    for (const command of ["python repro.py", "python3 repro.py", "cd . && python3 ./repro.py"])
+      b.sh(command, runObservationText(command, "exit code 0", "total=41"), false);
+    const kinds = progressByTurn(toTurns(b.events)).map((p) => [...p.kinds]);
+    expect(kinds).toEqual([["content"], [], []]);
   });
 
   it("the same failures from commands that run no code are an error-streak", () => {

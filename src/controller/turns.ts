@@ -1,6 +1,6 @@
 import type { Action } from "../agent/actions.js";
 import type { AgentEvent, StopReason } from "../agent/events.js";
-import { classifyStep, type StepClass } from "./classify-step.js";
+import { classifyStep, commandOutput, type StepClass } from "./classify-step.js";
 import { normalise } from "./normalise.js";
 
 /** One turn of a run, gathered from its events: what the controller's detectors read. */
@@ -15,7 +15,7 @@ export interface Turn {
   signature?: string;
   /** The signature with numbers, /tmp paths, hashes and timestamps blanked. */
   shape?: string;
-  /** The observation's text, normalised the same way. */
+  /** What the observation answered (a shell step: without the run tool's `$ command` header), normalised the same way. */
   resultShape?: string;
   /** What the step's result says (worked, informative negative, whose error). */
   step?: StepClass;
@@ -59,8 +59,10 @@ export function toTurns(events: readonly AgentEvent[]): Turn[] {
       case "observation":
         if (!current.observation || event.tests) {
           current.observation = event;
-          current.resultShape = normalise(event.text);
           const command = current.action?.tool === "run" ? current.action.command : undefined;
+          // What the step answered, without the run tool's `$ command` header: the same output under another
+          // spelling of the command is no new content.
+          current.resultShape = normalise(event.tool === "run" ? commandOutput(event.text) : event.text);
           current.step = classifyStep({ tool: event.tool, text: event.text, isError: event.isError, command });
           current.writes = stepWrites(event, command);
           if (current.step.kind === "environment" && runsOwn(current.step.missing, own, command))
