@@ -15,7 +15,7 @@ export interface Turn {
   signature?: string;
   /** The signature with numbers, /tmp paths, hashes and timestamps blanked. */
   shape?: string;
-  /** What the observation answered (a shell step: without the run tool's `$ command` header), normalised the same way. */
+  /** What the observation answered (a shell step's without the run tool's `$ command` header), normalised alike. */
   resultShape?: string;
   /** What the step's result says (worked, informative negative, whose error). */
   step?: StepClass;
