@@ -249,6 +249,15 @@ describe("step classification", () => {
     ["make", "cc -c a.c\na.c:3:10: error: 'x' undeclared\nmake: *** [Makefile:2: a.o] Error 1"],
     ["python manage.py frobnicate", "Unknown command: 'frobnicate'\nType 'manage.py help' for usage."],
     ["node run.js", "Error: spawn ./scripts/gen.sh ENOENT"],
+    // The run tool echoes the command line first: a missing module named there is not the output's.
+    [
+      `sed -i "s/ModuleNotFoundError: No module named 'yaml'/x src/app.py"`,
+      runObservationText(
+        `sed -i "s/ModuleNotFoundError: No module named 'yaml'/x src/app.py"`,
+        "exit code 1",
+        "sed: -e expression #1, char 31: unterminated `s' command",
+      ),
+    ],
     // A relative require is the repository's or the model's path, never a package to install.
     ["node repro.js", "Error: Cannot find module '../src/total'\nRequire stack:\n- /work/repro.js"],
   ])("`%s` failing on the model's own mistake is the model's", (command, output) => {

@@ -249,7 +249,7 @@ export function classifyStep(step: Step): StepClass {
   // Removing what is already gone (a clean-up run twice): the workspace is as the model wants it.
   if (output.trim() && output.split("\n").every((line) => !line.trim() || ALREADY_GONE.test(line)))
     return { kind: "negative" };
-  const env = environmentProblem(step.text, step.command);
+  const env = environmentProblem(output, step.command);
   if (env) return env;
   if (INFRASTRUCTURE.test(step.text)) return { kind: "infrastructure" };
   return { kind: "model" };
