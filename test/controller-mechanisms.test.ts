@@ -45,6 +45,13 @@ function run() {
   return b;
 }
 
+/** A failing shell step whose output says the sandbox lacks something: classified as that environment problem. */
+const expectEnvironment = (command: string, output: string, missing: string) =>
+  expect(classifyStep({ tool: "run", command, text: output, isError: true })).toMatchObject({
+    kind: "environment",
+    missing: expect.stringContaining(missing),
+  });
+
 describe("step classification", () => {
   it.each([
     [{ tool: "search", text: "No matches found for 'frobnicate'", isError: false }, "negative"],
@@ -146,15 +153,7 @@ describe("step classification", () => {
     ],
     ["go build ./...", "go: go.mod requires go >= 1.22 (running go 1.19.8; GOTOOLCHAIN=local)", "the version go.mod"],
     ["cargo build", "error: package `clap_lex v0.7.0` cannot be built because it requires rustc 1.74 or newer", "Rust"],
-  ])(
-    "`%s` failing for want of a JDK, a toolchain version or the network is the environment",
-    (command, output, missing) => {
-      expect(classifyStep({ tool: "run", command, text: output, isError: true })).toMatchObject({
-        kind: "environment",
-        missing: expect.stringContaining(missing),
-      });
-    },
-  );
+  ])("`%s` failing for want of a JDK, a toolchain version or the network is the environment", expectEnvironment);
 
   // A missing program in the words of whatever tried to start it: the shell, make, a program's own process API.
   it.each([
@@ -193,15 +192,7 @@ describe("step classification", () => {
       "a C/C++",
     ],
     ["cargo build", "error: linker `cc` not found\n  |\n  = note: No such file or directory (os error 2)", "a C/C++"],
-  ])(
-    "`%s`: a missing program in the words of what tried to start it is the environment",
-    (command, output, missing) => {
-      expect(classifyStep({ tool: "run", command, text: output, isError: true })).toMatchObject({
-        kind: "environment",
-        missing: expect.stringContaining(missing),
-      });
-    },
-  );
+  ])("`%s`: a missing program in the words of what tried to start it is the environment", expectEnvironment);
 
   it.each([
     [
@@ -216,12 +207,7 @@ describe("step classification", () => {
       "`pkg-config`",
     ],
     ["Rscript check.R", "bash: Rscript: command not found", "`Rscript`"],
-  ])("`%s`: the program named is what is missing, wherever the message sits", (command, output, missing) => {
-    expect(classifyStep({ tool: "run", command, text: output, isError: true })).toMatchObject({
-      kind: "environment",
-      missing: expect.stringContaining(missing),
-    });
-  });
+  ])("`%s`: the program named is what is missing, wherever the message sits", expectEnvironment);
 
   it.each([
     // Prose or code typed into the shell: the shell's words name a word of it, not a program.
