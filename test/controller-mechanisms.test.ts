@@ -73,6 +73,15 @@ describe("step classification", () => {
     [{ tool: "run", command: "pip install x", text: "Could not resolve host: pypi.org", isError: true }, "environment"],
     [{ tool: "run", command: "make", text: "write error: No space left on device", isError: true }, "environment"],
     [{ tool: "run", command: "./slow", text: "timed out after 600 s", isError: true }, "infrastructure"],
+    [
+      {
+        tool: "run",
+        command: "./slow",
+        text: runObservationText("./slow", "timed out after 600 s", "step 1 of 9"),
+        isError: true,
+      },
+      "infrastructure",
+    ],
     [{ tool: "read_file", text: "a.py\n1 code", isError: false }, "ok"],
     [{ tool: "search", text: "a.py:3: x = 1\n\nb.py:9: x = 2\n", isError: false }, "ok"],
   ] as const)("%j is %s", (step, kind) => {
@@ -235,7 +244,15 @@ describe("step classification", () => {
     ["make", "cc -c a.c\na.c:3:10: error: 'x' undeclared\nmake: *** [Makefile:2: a.o] Error 1"],
     ["python manage.py frobnicate", "Unknown command: 'frobnicate'\nType 'manage.py help' for usage."],
     ["node run.js", "Error: spawn ./scripts/gen.sh ENOENT"],
-    // The run tool echoes the command line first: a missing module named there is not the output's.
+    // The run tool echoes the command line first: what it names is not what the command said.
+    [
+      "python3 oom_repro.py --case 'out of memory'",
+      runObservationText(
+        "python3 oom_repro.py --case 'out of memory'",
+        "exit code 1",
+        "NameError: name 'cache' is not defined",
+      ),
+    ],
     [
       `sed -i "s/ModuleNotFoundError: No module named 'yaml'/x src/app.py"`,
       runObservationText(

@@ -43,9 +43,16 @@ const noMatch = (text: string) => !text.trim() || NO_MATCH_TEXT.test(text);
  * nothing printed nothing.
  */
 export function commandOutput(text: string): string {
-  const m = /^\$ [\s\S]*?\n(?:exit code -?\d+|timed out after [^\n]*)(?:\n|$)/.exec(text);
+  const m = RUN_HEADER.exec(text);
   return m ? text.slice(m[0].length).replace(/^\[stderr\]$/m, "") : text;
 }
+const RUN_HEADER = /^\$ [\s\S]*?\n(exit code -?\d+|timed out after [^\n]*)(?:\n|$)/;
+
+/** A step's result without the command line the run tool echoes: its status line and what the command printed. */
+const resultOf = (text: string) => {
+  const m = RUN_HEADER.exec(text);
+  return m ? `${m[1]}\n${text.slice(m[0].length)}` : text;
+};
 
 interface EnvRule {
   pattern: RegExp;
@@ -251,7 +258,7 @@ export function classifyStep(step: Step): StepClass {
     return { kind: "negative" };
   const env = environmentProblem(output, step.command);
   if (env) return env;
-  if (INFRASTRUCTURE.test(step.text)) return { kind: "infrastructure" };
+  if (INFRASTRUCTURE.test(resultOf(step.text))) return { kind: "infrastructure" };
   return { kind: "model" };
 }
 
