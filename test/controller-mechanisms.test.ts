@@ -216,6 +216,8 @@ describe("step classification", () => {
       "`pkg-config`",
     ],
     ["Rscript check.R", "bash: Rscript: command not found", "`Rscript`"],
+    // A substitution the model meant: the program is missing.
+    ["VERSION=`javac -version` && echo $VERSION", "bash: javac: command not found", "a JDK"],
   ])("`%s`: the program named is what is missing, wherever the message sits", expectEnvironment);
 
   it.each([

@@ -237,10 +237,10 @@ const PROSE = new Set(
 );
 
 /**
- * A name in backquotes in the model's own command line: `` :doc:`index` `` in an unquoted heredoc made the shell run
- * `index`. The model's quoting, not the image.
+ * A lone word in backquotes in the model's own command line, as markup writes it: `` :doc:`index` `` in an unquoted
+ * heredoc made the shell run `index`. The model's quoting, not the image (`` `javac -version` `` is a command meant).
  */
-const substituted = (name: string, command: string) => command.includes(`\`${name}`) || command.includes(`$(${name}`);
+const substituted = (name: string, command: string) => command.includes(`\`${name}\``);
 
 const ALREADY_GONE = /^rm: cannot remove .*: No such file or directory$/;
 
