@@ -769,6 +769,11 @@ describe("a missing module the model pointed at itself is not the environment", 
     expect(missingAfter(mocked, "psycopg2")).toMatchObject({ kind: "environment" });
   });
 
+  it("a dependency the model lists in a manifest is still a dependency", () => {
+    const b = run().act(create("pyproject.toml", '[project]\ndependencies = ["numpy", "attrs"]'), "File created");
+    expect(missingAfter(b, "numpy")?.kind).toBe("environment");
+  });
+
   it("a module named only in the model's grep is no code of its own: still the environment", () => {
     const b = run().sh("grep -rn 'yaml' setup.cfg", "setup.cfg:12:    'yaml'", false);
     expect(missingAfter(b, "yaml")?.kind).toBe("environment");

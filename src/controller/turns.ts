@@ -134,12 +134,14 @@ const IMPORTS = new RegExp(
 
 /** Adds the module names an action points at (see OwnNames) to `own`. */
 function pointedAt(action: Action, own: OwnNames): void {
+  // Python it wrote: a `.py` file it created or edited, or a heredoc in a shell line that names one. Names quoted
+  // in a manifest (`dependencies = ["numpy"]`) are dependencies, not inventions.
   const code =
-    action.tool === "create_file"
+    action.tool === "create_file" && action.path.endsWith(".py")
       ? action.content
-      : action.tool === "edit"
+      : action.tool === "edit" && action.path.endsWith(".py")
         ? action.replace
-        : action.tool === "run"
+        : action.tool === "run" && /\.py\b/.test(action.command)
           ? heredocBodies(action.command)
           : "";
   for (const m of code.matchAll(/['"]([A-Za-z_]\w*)(?:\.[\w.]*)?['"]/g)) own.quoted.add(m[1]!);
