@@ -341,6 +341,25 @@ describe("the agent loop against a scripted model and a real sandbox", () => {
     expect(result.message).toContain("a JDK with Maven or Gradle");
   });
 
+  it("the same script failing alike under other flags is a loop, through the echoed command line", async () => {
+    // The run tool answers `$ command` and its exit code first; they differ with the flags, the failure does not.
+    const CREATE = act({
+      tool: "create_file",
+      path: "repro.py",
+      content: 'import sys\nraise SystemExit("error: package com.acme.json does not exist")\n',
+    });
+    const flags = ["--cp src", "--cp target/classes", "--cp lib", "--cp build", "--cp ."];
+    const RUN = (k: number) => act({ tool: "run", command: `python3 repro.py ${flags[k % flags.length]}` });
+    const { of, result } = await run((index) => (index === 0 ? CREATE : RUN(index - 1)));
+    const runs = of("observation").filter((o) => o.tool === "run");
+    expect(runs[0]!.text).toMatch(/^\$ python3 repro.py --cp src\nexit code 1\n/);
+    expect(of("verdict").map((v) => [v.verdict, v.detector])).toEqual([
+      ["nudge", "repeated-error"],
+      ["stop", "repeated-error"],
+    ]);
+    expect(result).toMatchObject({ reason: "repeated-error", turns: 4 });
+  });
+
   it("stops at the turn budget", async () => {
     const { result } = await run(() => READ, { budget: { turns: 3, tokens: 1_000_000, minutes: 10 } });
     expect(result).toMatchObject({ reason: "turn-budget", turns: 3 });
