@@ -104,6 +104,17 @@ describe("preflight: the test command is checked once before the first model cal
     expect(other.chats).toBe(0);
   });
 
+  it("pytest naming a test id that is not there (`ERROR: not found: …`) is no missing command `ERROR`", async () => {
+    // pytest's own words for a node id the command names but the tree lacks: the repository's, not the image's.
+    const command =
+      `python3 -c "print('ERROR: not found: /workspace/tests/test_calc.py::test_total'); ` +
+      `print('(no name matched)'); raise SystemExit(4)"`;
+    expect(await preflightTestCommand(await sandbox(), command)).toBeUndefined();
+    const { result, chats } = await runWith(command);
+    expect(result.reason).not.toBe("environment");
+    expect(chats).toBeGreaterThan(0);
+  });
+
   it("tests that merely fail (the bug is not fixed yet) are no environment problem: the model is called", async () => {
     const { result, chats } = await runWith(`python3 -c "import sys; print('1 failed'); sys.exit(1)"`);
     expect(result.reason).not.toBe("environment");
