@@ -84,6 +84,14 @@ describe("preflight: the test command is checked once before the first model cal
     expect(message).toContain("the Python module `numpy_not_installed_here`");
   });
 
+  it("a module that is the repository's own, imported from elsewhere, is the test command's to fix", async () => {
+    // `src/` is at the fixture repository's root: nothing to install; the command runs from the wrong place.
+    const message = await preflightTestCommand(await sandbox(), `cd /tmp && python3 -c "import src.calc"`);
+    expect(message).toContain("cannot import `src`, which is the repository's own");
+    expect(message).toContain("run the tests from the repository root");
+    expect(message).not.toContain("install");
+  });
+
   it("a missing module the issue itself reports is the bug: the model is called, and not stopped for it", async () => {
     const command = `python3 -c "import yaml_optional_here"`;
     const issue = {

@@ -20,6 +20,31 @@ export async function preflightTestCommand(
   if (result.exitCode === 0 || result.timedOut) return undefined;
   const problem = environmentProblem(`${result.stdout}\n${result.stderr}`);
   if (!problem || reportedByIssue(problem.missing, issueText)) return undefined;
+  const own = await repositoryModule(sandbox, problem.missing, signal);
+  if (own)
+    return (
+      `the test command \`${testCommand}\` cannot import \`${own}\`, which is the repository's own (at its root): ` +
+      "run the tests from the repository root, or set PYTHONPATH, in the repository's test command. " +
+      "This is the test command's set-up, not the model"
+    );
   const shown = problem.shown ? [problem.shown] : [];
   return `the test command \`${testCommand}\` cannot run: ${environmentMessage(problem.missing, problem.fix, shown)}`;
+}
+
+/**
+ * A missing Python module that is a folder or file at the repository's root (`tests`, `src`): no dependency to
+ * install but the test command run from elsewhere, or without the path set. Its name, or undefined.
+ */
+async function repositoryModule(
+  sandbox: Pick<Sandbox, "exec">,
+  missing: string,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  const name = /^the Python module `(\w+)`$/.exec(missing)?.[1];
+  if (!name) return undefined;
+  const found = await sandbox.exec(["sh", "-c", 'test -e "$1" || test -e "$1.py"', "sh", name], {
+    timeoutMs: 30_000,
+    signal,
+  });
+  return found.exitCode === 0 ? name : undefined;
 }
