@@ -640,6 +640,10 @@ function convertAcr(conv: any[], finalPatch: string | undefined, category: strin
 }
 
 // ---------------------------------------------------------------- Moatless Tools v0 (AgenticLoop transitions)
+/** The issue a Moatless run worked on: its initial message (both trajectory variants), else the input's statement. */
+const moatlessIssue = (traj: any): string =>
+  asText(traj.initial_message ?? traj.input?.problem_statement).slice(0, ISSUE_MAX);
+
 function convertMoatless(traj: any, resolved: boolean) {
   const info = traj.info ?? {};
   const b = new RunBuilder(
@@ -755,7 +759,7 @@ function convertMoatless(traj: any, resolved: boolean) {
     turns: b.turn,
     exit: reason,
     fix: b.fixAt(),
-    issue: asText(traj.initial_message ?? traj.input?.problem_statement).slice(0, ISSUE_MAX),
+    issue: moatlessIssue(traj),
   };
 }
 
@@ -848,8 +852,7 @@ function convertMoatlessSteps(traj: any, resolved: boolean) {
       }
     }
   }
-  const issue = asText(traj.initial_message ?? traj.input?.problem_statement).slice(0, ISSUE_MAX);
-  return { events: b.finish(reason, reason), turns: b.turn, exit: reason, fix: b.fixAt(), issue };
+  return { events: b.finish(reason, reason), turns: b.turn, exit: reason, fix: b.fixAt(), issue: moatlessIssue(traj) };
 }
 
 // ---------------------------------------------------------------- source drivers

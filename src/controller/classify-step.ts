@@ -48,6 +48,9 @@ export function commandOutput(text: string): string {
 }
 const RUN_HEADER = /^\$ [\s\S]*?\n(exit code -?\d+|timed out after [^\n]*)(?:\n|$)/;
 
+/** What a step answered: for a shell step, what the command printed (commandOutput); for other tools, their text. */
+export const stepOutput = (tool: string, text: string) => (tool === "run" ? commandOutput(text) : text);
+
 /** A step's result without the command line the run tool echoes: its status line and what the command printed. */
 const resultOf = (text: string) => {
   const m = RUN_HEADER.exec(text);
@@ -249,7 +252,7 @@ const INFRASTRUCTURE = /\b(?:timed out after|execution timed out|exec timeout|Ki
 /** Classifies one step's result (see StepClass). */
 export function classifyStep(step: Step): StepClass {
   const searching = step.tool === "search" || step.tool === "find_files" || SEARCHING.test(step.command ?? "");
-  const output = step.tool === "run" ? commandOutput(step.text) : step.text;
+  const output = stepOutput(step.tool, step.text);
   if (!step.isError) return searching && noMatch(output) ? { kind: "negative" } : { kind: "ok" };
   if (searching && (noMatch(output) || /No such file or directory|not found/i.test(output)))
     return { kind: "negative" };

@@ -1,5 +1,5 @@
 import type { StopReason } from "../agent/events.js";
-import { commandOutput } from "./classify-step.js";
+import { stepOutput } from "./classify-step.js";
 import { blankIds, normalise } from "./normalise.js";
 import { errorShape, inViewSinceEdit, isEdit, mayHaveWritten, sameFile, type Turn } from "./turns.js";
 import { denseWaste } from "./wasted-turns.js";
@@ -431,11 +431,8 @@ function errorKey(turn: Turn): string {
   return `${obs?.tool}:${ranCode(turn) ? `${codeRun(turn)}:` : ""}${errorShape(outputOf(turn))}`;
 }
 
-/** What a step answered: for a shell step, what the command printed, without the run tool's `$ command` header. */
-const outputOf = (turn: Turn) => {
-  const text = turn.observation?.text ?? "";
-  return turn.observation?.tool === "run" ? commandOutput(text) : text;
-};
+/** What a step answered, without the run tool's `$ command` header (stepOutput); "" with no observation. */
+const outputOf = (turn: Turn) => (turn.observation ? stepOutput(turn.observation.tool, turn.observation.text) : "");
 
 const SOURCE_FILE =
   /(?:^|[\s'"=/])([\w.-]+\.(?:py|java|kt|scala|js|mjs|cjs|ts|go|rs|c|cc|cpp|rb|php|pl|sh))(?=$|[\s'";|&)])/g;

@@ -1,6 +1,6 @@
 import type { Action } from "../agent/actions.js";
 import type { AgentEvent, StopReason } from "../agent/events.js";
-import { classifyStep, commandOutput, type StepClass } from "./classify-step.js";
+import { classifyStep, stepOutput, type StepClass } from "./classify-step.js";
 import { normalise } from "./normalise.js";
 
 /** One turn of a run, gathered from its events: what the controller's detectors read. */
@@ -62,7 +62,7 @@ export function toTurns(events: readonly AgentEvent[]): Turn[] {
           const command = current.action?.tool === "run" ? current.action.command : undefined;
           // What the step answered, without the run tool's `$ command` header: the same output under another
           // spelling of the command is no new content.
-          current.resultShape = normalise(event.tool === "run" ? commandOutput(event.text) : event.text);
+          current.resultShape = normalise(stepOutput(event.tool, event.text));
           current.step = classifyStep({ tool: event.tool, text: event.text, isError: event.isError, command });
           current.writes = stepWrites(event, command);
           if (current.step.kind === "environment" && runsOwn(current.step.missing, own, command))
