@@ -582,16 +582,36 @@ describe("environment: nudge, then stop", () => {
       expect(result.stopped?.reason).toBe("environment");
     });
 
+    const yaml = { ecosystem: "python", name: "yaml" } as const;
     it.each([
-      ["the Python module `yaml`", "No module named 'yaml' when it is absent", true],
-      ["the Python module `yaml`", "Install PyYAML first", false],
-      ["the Python module `yaml`", "see my_yaml.py", false],
-      ["the Node package `@scope/pkg`", "Cannot find module '@scope/pkg'", true],
-      ["the Node package `lodash`", "", false],
-      ["the command `mvn`", "run mvn test", false],
-      ["network access", "the network is down", false],
-    ] as const)("%s, issue %j: reported by the issue is %s", (missing, issue, reported) => {
-      expect(reportedByIssue(missing, issue)).toBe(reported);
+      ["the Python module `yaml`", yaml, "No module named 'yaml' when it is absent", true],
+      ["the Python module `yaml`", yaml, "Install PyYAML first", false],
+      ["the Python module `yaml`", yaml, "see my_yaml.py", false],
+      [
+        "the Node package `@scope/pkg`",
+        { ecosystem: "node", name: "@scope/pkg" },
+        "Cannot find module '@scope/pkg'",
+        true,
+      ],
+      ["the Node package `lodash`", { ecosystem: "node", name: "lodash" }, "", false],
+      ["the command `mvn`", undefined, "run mvn test", false],
+      ["network access", undefined, "the network is down", false],
+    ] as const)("%s, issue %j: reported by the issue is %s", (_missing, dependency, issue, reported) => {
+      expect(reportedByIssue(dependency, issue)).toBe(reported);
+    });
+
+    it("classification gives a missing module or package as data, and nothing else as one", () => {
+      const dependencyOf = (text: string) => {
+        const c = classifyStep({ tool: "run", command: "python3 t.py", text, isError: true });
+        return c.kind === "environment" ? c.dependency : "not the environment";
+      };
+      expect(dependencyOf("ModuleNotFoundError: No module named 'yaml.constructor'")).toEqual(yaml);
+      expect(dependencyOf("Error: Cannot find module '@scope/pkg/lib'")).toEqual({
+        ecosystem: "node",
+        name: "@scope/pkg",
+      });
+      for (const text of ["bash: mvn: command not found", "bash: shellcheck: command not found", "write: ENOSPC"])
+        expect(dependencyOf(text)).toBeUndefined();
     });
 
     it("an issue that names a toolchain (how to reproduce) still gets a missing JDK reported", () => {

@@ -18,7 +18,15 @@ export type StepClass =
       fix: string;
       /** For a missing toolchain: the command the output named (`javac`), one of the several that name it. */
       shown?: string;
+      /** For a missing module or package: which, as data (what `missing` says in words). */
+      dependency?: Dependency;
     };
+
+/** A missing dependency by name: a Python module (top-level name) or a Node package. */
+export interface Dependency {
+  ecosystem: "python" | "node";
+  name: string;
+}
 
 export interface Step {
   tool: ActionKind;
@@ -63,6 +71,8 @@ interface EnvRule {
   fix: string;
   /** The command the output named, when it belongs to a toolchain (the toolchain's own fix then applies). */
   shown?: (m: RegExpMatchArray) => string;
+  /** The missing module or package, for rules about one. */
+  dependency?: (m: RegExpMatchArray) => Dependency;
   /**
    * When the match is the model's doing after all (give the pattern the `g` flag so later matches are tried); gets
    * the model's command line when there is one.
@@ -113,6 +123,9 @@ const TOOLCHAINS: { commands: string[]; missing: string; install: string }[] = [
 const toolchainOf = (command: string) => TOOLCHAINS.find((t) => t.commands.includes(command));
 const installIn = (what: string) => `install ${what} in the sandbox \`image\` or the repository's \`setup\` command`;
 const JAVA = toolchainOf("java")!;
+
+/** The top-level name of the module a Python import error names (`yaml` for `yaml.constructor`). */
+const pythonModule = (m: RegExpMatchArray) => (m[1] ?? m[2])!.split(".")[0]!;
 
 const ENV_RULES: EnvRule[] = [
   {
@@ -175,7 +188,8 @@ const ENV_RULES: EnvRule[] = [
   },
   {
     pattern: /ModuleNotFoundError: No module named ['"]([\w.]+)['"]|ImportError: No module named ['"]?([\w.]+)/,
-    missing: (m) => `the Python module \`${(m[1] ?? m[2])!.split(".")[0]}\``,
+    missing: (m) => `the Python module \`${pythonModule(m)}\``,
+    dependency: (m) => ({ ecosystem: "python", name: pythonModule(m) }),
     fix: "install the project's dependencies in the repository's `setup` command",
   },
   {
@@ -185,6 +199,7 @@ const ENV_RULES: EnvRule[] = [
         String.raw`ERR_MODULE_NOT_FOUND.*?package ['"]([^'"]+)['"]`,
     ),
     missing: (m) => `the Node package \`${m[1] ?? m[2]}\``,
+    dependency: (m) => ({ ecosystem: "node", name: (m[1] ?? m[2])! }),
     fix: "install the project's dependencies in the repository's `setup` command (e.g. `npm ci`)",
   },
   {
@@ -281,7 +296,7 @@ export function environmentProblem(
     const toolchain = shown === undefined ? undefined : toolchainOf(shown);
     return toolchain
       ? { kind: "environment", missing: toolchain.missing, fix: installIn(toolchain.install), shown }
-      : { kind: "environment", missing: rule.missing(m), fix: rule.fix };
+      : { kind: "environment", missing: rule.missing(m), fix: rule.fix, dependency: rule.dependency?.(m) };
   }
   return undefined;
 }

@@ -18,7 +18,7 @@ export function environmentVerdict(turns: readonly Turn[], repeats: number, issu
   let first: string | undefined;
   for (const turn of turns) {
     const step = turn.step;
-    if (step?.kind !== "environment" || reportedByIssue(step.missing, issueText)) continue;
+    if (step?.kind !== "environment" || reportedByIssue(step.dependency, issueText)) continue;
     const entry = seen.get(step.missing) ?? { at: [], shown: new Set<string>(), fix: step.fix };
     entry.at.push(turn.turn);
     if (step.shown) entry.shown.add(step.shown);

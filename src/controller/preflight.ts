@@ -1,5 +1,5 @@
 import type { Sandbox } from "../sandbox/sandbox.js";
-import { environmentProblem } from "./classify-step.js";
+import { environmentProblem, type Dependency } from "./classify-step.js";
 import { environmentMessage } from "./environment-verdict.js";
 import { reportedByIssue } from "./reported-by-issue.js";
 
@@ -19,8 +19,8 @@ export async function preflightTestCommand(
   const result = await sandbox.exec(command, { timeoutMs, signal, maxOutputBytes: 64 * 1024 });
   if (result.exitCode === 0 || result.timedOut) return undefined;
   const problem = environmentProblem(`${result.stdout}\n${result.stderr}`);
-  if (!problem || reportedByIssue(problem.missing, issueText)) return undefined;
-  const own = await repositoryModule(sandbox, problem.missing, signal);
+  if (!problem || reportedByIssue(problem.dependency, issueText)) return undefined;
+  const own = await repositoryModule(sandbox, problem.dependency, signal);
   if (own)
     return (
       `the test command \`${testCommand}\` cannot import \`${own}\`, which is the repository's own (at its root): ` +
@@ -37,11 +37,11 @@ export async function preflightTestCommand(
  */
 async function repositoryModule(
   sandbox: Pick<Sandbox, "exec">,
-  missing: string,
+  dependency: Dependency | undefined,
   signal: AbortSignal | undefined,
 ): Promise<string | undefined> {
-  const name = /^the Python module `(\w+)`$/.exec(missing)?.[1];
-  if (!name) return undefined;
+  const name = dependency?.ecosystem === "python" ? dependency.name : undefined;
+  if (!name || !/^\w+$/.test(name)) return undefined;
   const found = await sandbox.exec(["sh", "-c", 'test -e "$1" || test -e "$1.py"', "sh", name], {
     timeoutMs: 30_000,
     signal,

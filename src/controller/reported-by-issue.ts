@@ -1,7 +1,5 @@
 import { escapeRegExp } from "../text/escape-regexp.js";
-
-/** A missing module or package, as classify-step names it: the Python module `yaml`, the Node package `lodash`. */
-const DEPENDENCY = /^the (?:Python module|Node package) `([^`]+)`$/;
+import type { Dependency } from "./classify-step.js";
 
 /**
  * Whether a missing dependency is what the issue itself reports ("importing the package fails with No module named
@@ -11,8 +9,8 @@ const DEPENDENCY = /^the (?:Python module|Node package) `([^`]+)`$/;
  * The issue is hostile text, so the most it can do by naming a module is cost GPU time: the run's other detectors
  * and budgets still hold.
  */
-export function reportedByIssue(missing: string, issueText: string | undefined): boolean {
-  const name = DEPENDENCY.exec(missing)?.[1];
+export function reportedByIssue(dependency: Dependency | undefined, issueText: string | undefined): boolean {
+  const name = dependency?.name;
   if (!name || !issueText) return false;
   return new RegExp(`(?<![\\w.@/-])${escapeRegExp(name)}(?![\\w-])`, "i").test(issueText);
 }

@@ -1,6 +1,6 @@
 import type { Action } from "../agent/actions.js";
 import type { AgentEvent, StopReason } from "../agent/events.js";
-import { classifyStep, stepOutput, type StepClass } from "./classify-step.js";
+import { classifyStep, stepOutput, type Dependency, type StepClass } from "./classify-step.js";
 import { normalise } from "./normalise.js";
 
 /** One turn of a run, gathered from its events: what the controller's detectors read. */
@@ -65,7 +65,7 @@ export function toTurns(events: readonly AgentEvent[]): Turn[] {
           current.resultShape = normalise(stepOutput(event.tool, event.text));
           current.step = classifyStep({ tool: event.tool, text: event.text, isError: event.isError, command });
           current.writes = stepWrites(event, command);
-          if (current.step.kind === "environment" && runsOwn(current.step.missing, own, command))
+          if (current.step.kind === "environment" && runsOwn(current.step.dependency, own, command))
             current.step = { kind: "model" };
           for (const name of madeNames(current.writes ?? [], command)) own.made.add(name);
           if (current.action) pointedAt(current.action, own);
@@ -90,7 +90,6 @@ function stepWrites(event: Extract<AgentEvent, { type: "observation" }>, command
   return event.isError ? heredocWrites(command) : shellWrites(command);
 }
 
-const MODULE = /^the Python module `([\w.]+)`$/;
 /** Names no dependency has but a model's scaffolding does (reproduce_app, test_app, your_project, django__django). */
 const SCAFFOLD_MODULE = /^(?:your|my|reproduce|repro|test|example|dummy|fake|sample)_|_app$|__/;
 
@@ -113,8 +112,8 @@ interface OwnNames {
  * never imported in code it wrote (an app its made-up settings list), or a name only scaffolding has
  * (`reproduce_app`, `your_project`, a repository folder's name such as `django__django`).
  */
-function runsOwn(missing: string, own: OwnNames, command: string | undefined): boolean {
-  const name = MODULE.exec(missing)?.[1];
+function runsOwn(dependency: Dependency | undefined, own: OwnNames, command: string | undefined): boolean {
+  const name = dependency?.ecosystem === "python" ? dependency.name : undefined;
   if (!name) return false;
   const mkdir = command ? madeNames([], command) : [];
   return (
