@@ -461,6 +461,46 @@ describe("repeated identical edit", () => {
     expect(result.stopped).toBeUndefined();
     expect(result.nudges).toEqual([]);
   });
+
+  it("the edit made again after `git checkout <file>` (no `--`) put the file back is made anew", () => {
+    const b = run().read("lib.py");
+    for (let i = 0; i < 3; i++)
+      b.edit("lib.py", "if a and b:", "if a or b:", `h${2 * i}`, `h${2 * i + 1}`)
+        .sh("python3 -m pytest tests/test_lib.py", "1 failed", true)
+        .sh("git checkout lib.py", "Updated 1 path from the index", false);
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).not.toContain("repeated-edit");
+    expect(result.stopped?.reason).not.toBe("repeated-edit");
+  });
+
+  it("a scratch file switched between two versions, each run before the next, is an experiment, not a loop", () => {
+    const v1 = { tool: "create_file", path: "app/models.py", content: "class A(Model):\n    title = Field()" } as const;
+    const v2 = { tool: "create_file", path: "app/models.py", content: "class A(Model):\n    pass" } as const;
+    const b = run();
+    for (let i = 0; i < 3; i++)
+      b.act(v1, "Created", { file: { path: v1.path, before: `h${2 * i}`, after: `h${2 * i + 1}` } })
+        .sh("python3 manage.py makemigrations app", `Migrations for 'app': 000${2 * i + 1}_initial.py`, false)
+        .act(v2, "Created", { file: { path: v2.path, before: `h${2 * i + 1}`, after: `h${2 * i + 2}` } })
+        .sh("python3 manage.py makemigrations app", `Migrations for 'app': 000${2 * i + 2}_auto.py`, false);
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).not.toContain("repeated-edit");
+    expect(result.stopped).toBeUndefined();
+  });
+
+  it("two edits taking turns on one file with nothing run between them go round in a circle: nudged, stopped", () => {
+    const b = run().read("input.sql");
+    for (let i = 0; i < 3; i++)
+      b.edit("input.sql", "lines 4-4 of input.sql", ")\nINSERT INTO t", `h${2 * i}`, `h${2 * i + 1}`).edit(
+        "input.sql",
+        "lines 5-5 of input.sql",
+        "",
+        `h${2 * i + 1}`,
+        `h${2 * i + 2}`,
+      );
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).toContain("repeated-edit");
+    expect(result.stopped?.reason).toBe("repeated-edit");
+  });
 });
 
 describe("nudges decay with progress", () => {

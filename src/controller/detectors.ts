@@ -329,10 +329,11 @@ export const DETECTORS: Detector[] = [
       "You made exactly this edit before. Applying it again changes nothing useful (or duplicates code): " +
       "read the file as it is now, then decide.",
     occurrences: (turns) => {
-      const seen = new Set<string>();
+      /** Each edit (path, old and new text) → the index of the turn that last made it. */
+      const seen = new Map<string, number>();
       /** The same block written into a file, wherever: how many lines it replaced and the file's length after. */
       const grewWith = new Map<string, { replaced: number; lines: number }>();
-      return turns.flatMap((turn) => {
+      return turns.flatMap((turn, i) => {
         // A file deleted or restored from git since: writing it again is making it anew, not a loop.
         const removed = removedPaths(turn);
         for (const known of [seen, grewWith])
@@ -340,10 +341,16 @@ export const DETECTORS: Detector[] = [
             if (removed === "all" || removed?.some((p) => sameFile(k.split("\0")[0]!, p))) known.delete(k);
         const key = editKey(turn);
         if (!key) return [];
-        // This edit undoes an earlier one (its replacement back to its search text): applying that one again
-        // later restores it, as when a model toggles a change to see what the tests say. No loop.
-        const undone = undoneKey(turn);
-        if (undone) seen.delete(undone);
+        // The same edit again: when nothing else wrote the file since, it can only have succeeded by changing
+        // nothing or by putting its text in once more, a loop. When something did (an undo, a git checkout, the
+        // script rewritten) and code ran in between, the model is toggling states to see what each does, not
+        // looping; two edits taking turns with nothing run between them are going round in a circle.
+        const path = key.split("\0")[0]!;
+        const last = seen.get(key);
+        const since = last === undefined ? [] : turns.slice(last + 1, i);
+        const again =
+          last !== undefined && (!since.some((m) => mayHaveWritten(m, path)) || !since.some((m) => ranCode(m)));
+        seen.set(key, i);
         // The same block put in again somewhere else (a line-range edit at the range the last one shifted to), over
         // no more lines than last time, while the file grows: the block is being duplicated. The same line fixed in
         // two places leaves the length as it was; the block written again over a wider range, to mend what the last
@@ -355,9 +362,7 @@ export const DETECTORS: Detector[] = [
         const replaced = a?.tool === "edit" ? replacedLines(a.search) : 0;
         if (block && lines !== undefined) grewWith.set(block, { replaced, lines });
         const duplicated = before && lines !== undefined && lines > before.lines && replaced <= before.replaced;
-        if (seen.has(key) || duplicated) return [turn.turn];
-        seen.add(key);
-        return [];
+        return again || duplicated ? [turn.turn] : [];
       });
     },
   },
@@ -480,14 +485,6 @@ export function repetitive(text: string): boolean {
   return new Set(grams).size / grams.length < 0.35;
 }
 
-/** The key of the edit this one reverses: the same file, this replacement turned back into this search text. */
-function undoneKey(turn: Turn): string | undefined {
-  const a = turn.action;
-  if (!isEdit(turn) || turn.observation?.isError || a?.tool !== "edit" || !a.search.trim()) return undefined;
-  if (a.search.trim() === a.replace.trim()) return undefined; // a no-op undoes nothing
-  return replacementKey(a.path, a.replace, a.search);
-}
-
 /**
  * The files a successful shell step deleted or put back as git has them (`rm`, `git checkout -- f`, `git restore f`),
  * "all" for whole-tree resets (`git stash`, `git checkout .`, `git reset --hard`), undefined for anything else.
@@ -500,7 +497,8 @@ export function removedPaths(turn: Turn): string[] | "all" | undefined {
   )
     return "all";
   const paths: string[] = [];
-  for (const m of command.matchAll(/\b(?:rm|git\s+rm|git\s+checkout(?:\s+\S+)?\s+--|git\s+restore)\s+([^\n&|;]+)/g))
+  // `git checkout f`, `git checkout HEAD -- f`: each word after the verb may be a path (a branch name matches no file).
+  for (const m of command.matchAll(/\b(?:rm|git\s+rm|git\s+checkout|git\s+restore)\s+([^\n&|;]+)/g))
     paths.push(...m[1]!.split(/\s+/).filter((a) => a && !a.startsWith("-")));
   return paths.length ? paths.map((p) => p.replace(/^\.\//, "")) : undefined;
 }
