@@ -14,6 +14,7 @@ import {
   issueOf,
   miniRuns,
   outcomesOf,
+  taskKey,
   sweAgentError,
   sweAgentFolderRuns,
 } from "../bench/traces/convert-real-runs.js";
@@ -517,6 +518,38 @@ describe("converter: a SWE-agent run folder of any model (raw/sweagent-runs/<run
     const raw = runFolder(undefined);
     expect(() => [...sweAgentFolderRuns(raw)]).toThrow(/no results file says which tasks were resolved/);
     rmSync(raw, { recursive: true });
+  });
+
+  it("Multi-SWE-bench's reports name a task `org/repo:pr-N`, or per task deep below logs/: both reach its run", () => {
+    const expectResolved = (raw: string) => {
+      const runs = [...sweAgentFolderRuns(raw)] as unknown as RealRun[];
+      rmSync(raw, { recursive: true });
+      expect(runs.map((r) => [r.meta.instance, r.meta.resolved])).toEqual([
+        ["alibaba__fastjson2-1", false],
+        ["alibaba__fastjson2-2", true],
+      ]);
+    };
+    // The harness's final_report.json.
+    expectResolved(
+      runFolder({
+        resolved_ids: ["alibaba/fastjson2:pr-2"],
+        unresolved_ids: ["alibaba/fastjson2:pr-1"],
+        empty_patch_ids: [],
+      }),
+    );
+    // Per-task report.json files only, five folders down.
+    const raw = runFolder(undefined);
+    for (const [n, valid] of [
+      [1, false],
+      [2, true],
+    ] as const) {
+      const at = join(raw, "sweagent-runs", "java-weak", "logs", "alibaba", "fastjson2", "evals", `pr-${n}`);
+      mkdirSync(at, { recursive: true });
+      writeFileSync(join(at, "report.json"), JSON.stringify({ org: "alibaba", repo: "fastjson2", number: n, valid }));
+    }
+    expectResolved(raw);
+    expect(taskKey("catchorg/Catch2:pr-1422")).toBe("catchorg__Catch2-1422");
+    expect(taskKey("django__django-11099")).toBe("django__django-11099");
   });
 });
 

@@ -922,7 +922,7 @@ export function* sweAgentFolderRuns(raw: string): Generator<Out> {
     const about = runAbout(dir);
     for (const file of filesBelow(dir, ".traj")) {
       const inst = path.basename(file, ".traj");
-      const resolved = outcomes.get(inst) ?? false;
+      const resolved = outcomes.get(taskKey(inst)) ?? false;
       const traj = readJson(file);
       const r = convertSweAgent(traj, resolved);
       const model = about.model ?? sweAgentModel(traj) ?? "unknown";
@@ -998,14 +998,20 @@ function sweAgentModel(traj: any): string | undefined {
 
 /**
  * Which tasks a run resolved, from the JSON files in its folder and up to two levels down (results/results.json,
- * logs/<task>/report.json): `{"resolved": [...]}` (SWE-bench leaderboard results.json), `{"resolved_ids": [...],
- * "unresolved_ids": [...]}` (harness reports), `{"resolved_per_project": {...}}`, or `{"<task>": {"resolved":
- * true}}` (per-task reports). A task no file names is unresolved. No results file at all is an error.
+ * logs/<task>/report.json) and any `report.json` below: `{"resolved": [...]}` (SWE-bench leaderboard results.json),
+ * `{"resolved_ids": [...], "unresolved_ids": [...]}` (harness reports), `{"resolved_per_project": {...}}`,
+ * `{"<task>": {"resolved": true}}` (SWE-bench per-task reports) or `{"org", "repo", "number", "valid"}`
+ * (Multi-SWE-bench per-task reports, logs/<org>/<repo>/evals/pr-<n>/report.json). Tasks are keyed as taskKey
+ * names them. A task no file names is unresolved. No results file at all is an error.
  */
 export function outcomesOf(dir: string): Map<string, boolean> {
   const outcomes = new Map<string, boolean>();
+  const note = (inst: string, resolved: boolean) =>
+    outcomes.set(taskKey(inst), resolved || outcomes.get(taskKey(inst)) === true);
   let found = false;
-  const files = filesBelow(dir, ".json").filter((f) => path.relative(dir, f).split(path.sep).length <= 3);
+  const files = filesBelow(dir, ".json").filter(
+    (f) => path.relative(dir, f).split(path.sep).length <= 3 || path.basename(f) === "report.json",
+  );
   for (const file of files) {
     let data: any;
     try {
@@ -1023,13 +1029,18 @@ export function outcomesOf(dir: string): Map<string, boolean> {
     for (const [list, resolved] of lists)
       if (Array.isArray(list)) {
         found = true;
-        for (const inst of list)
-          if (typeof inst === "string") outcomes.set(inst, resolved || outcomes.get(inst) === true);
+        for (const inst of list) if (typeof inst === "string") note(inst, resolved);
       }
+    const multiSweBenchReport =
+      typeof data.org === "string" && typeof data.repo === "string" && Number.isInteger(data.number);
+    if (multiSweBenchReport && typeof data.valid === "boolean") {
+      found = true;
+      note(`${data.org}__${data.repo}-${data.number}`, data.valid);
+    }
     for (const [inst, report] of Object.entries(data))
       if (report && typeof report === "object" && typeof (report as any).resolved === "boolean") {
         found = true;
-        outcomes.set(inst, (report as any).resolved || outcomes.get(inst) === true);
+        note(inst, (report as any).resolved);
       }
   }
   if (!found)
@@ -1038,6 +1049,15 @@ export function outcomesOf(dir: string): Map<string, boolean> {
         'a harness report ({"resolved_ids": [...]}) or per-task report.json files in the folder.',
     );
   return outcomes;
+}
+
+/**
+ * One name for a task however a harness writes it: Multi-SWE-bench's reports say `org/repo:pr-123` for the task its
+ * trajectories and predictions call `org__repo-123`.
+ */
+export function taskKey(id: string): string {
+  const m = /^([\w.-]+)\/([\w.-]+):pr-(\d+)$/.exec(id);
+  return m ? `${m[1]}__${m[2]}-${m[3]}` : id;
 }
 
 export function* acrRuns(raw: string): Generator<Out> {
