@@ -303,6 +303,23 @@ describe("step classification", () => {
     ).toBe("model");
   });
 
+  it("a pipeline that ends in grep and prints nothing found no match: a negative, not the model's error", () => {
+    const text = (command: string, output: string) => runObservationText(command, "exit code 1", output);
+    for (const command of [
+      "pip list | grep -i mysql",
+      "sed -n '7,100p' sympy/physics/vector/dyadic.py | grep \"__slots__\"",
+      "git log --oneline | rg 'fix:'",
+    ])
+      expect(classifyStep({ tool: "run", command, isError: true, text: text(command, "") }).kind).toBe("negative");
+    // The first stage failing says so on stderr, which the pipe does not swallow: the model's error still.
+    const broken = "python t.py | grep total";
+    expect(
+      classifyStep({ tool: "run", command: broken, isError: true, text: text(broken, "[stderr]\nNameError: x") }).kind,
+    ).toBe("model");
+    // grep earlier in the line, something else last: not a filter's silence.
+    const notLast = "echo start | grep s; python t.py";
+    expect(classifyStep({ tool: "run", command: notLast, isError: true, text: text(notLast, "") }).kind).toBe("model");
+  });
   it("removing files that are already gone (a clean-up run twice) is a negative, not the model's error", () => {
     const gone =
       "rm: cannot remove 'reproduce.py': No such file or directory\nrm: cannot remove 'fix.py': No such file";

@@ -37,6 +37,8 @@ export interface Step {
 }
 
 const SEARCHING = /^\s*(?:grep|rg|git\s+grep|find|ls|locate|which|ag|fd|test\s+-[efd])\b/;
+/** A pipeline whose last stage filters with grep (`pip list | grep mysql`): printing nothing, it found no match. */
+const FILTERED = /\|\s*(?:grep|rg|ag)\b[^|&;\n]*$/;
 const NO_MATCH_TEXT = new RegExp(
   String.raw`\bno (?:matches|match|results?|search results|files?) (?:found|for)\b|\bnot found in\b|` +
     String.raw`\bfound 0\b|^Did not find any`,
@@ -271,6 +273,7 @@ export function classifyStep(step: Step): StepClass {
   if (!step.isError) return searching && noMatch(output) ? { kind: "negative" } : { kind: "ok" };
   if (searching && (noMatch(output) || /No such file or directory|not found/i.test(output)))
     return { kind: "negative" };
+  if (FILTERED.test(step.command ?? "") && !output.trim()) return { kind: "negative" };
   // Removing what is already gone (a clean-up run twice): the workspace is as the model wants it.
   if (output.trim() && output.split("\n").every((line) => !line.trim() || ALREADY_GONE.test(line)))
     return { kind: "negative" };
