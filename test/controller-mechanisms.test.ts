@@ -143,6 +143,22 @@ describe("step classification", () => {
       "network access",
     ],
     [
+      "gradle test",
+      "FAILURE: Build failed with an exception.\n\n* What went wrong:\n" +
+        "Could not resolve all files for configuration ':compileClasspath'.\n" +
+        "> Could not resolve org.slf4j:slf4j-api:1.7.30.\n" +
+        "  > Could not get resource 'https://repo.maven.apache.org/maven2/org/slf4j/slf4j-api/1.7.30/x.pom'.\n" +
+        "    > Could not GET 'https://repo.maven.apache.org/maven2/org/slf4j/slf4j-api/1.7.30/x.pom'.\n" +
+        "      > repo.maven.apache.org",
+      "network access",
+    ],
+    [
+      "go mod download",
+      'go: example.com/m@v1.0.0: Get "https://proxy.golang.org/example.com/m/@v/v1.0.0.mod": dial tcp: lookup ' +
+        "proxy.golang.org on 127.0.0.11:53: server misbehaving",
+      "network access",
+    ],
+    [
       "mvn -q compile",
       "[ERROR] COMPILATION ERROR :\n[ERROR] No compiler is provided in this environment. Perhaps you are running " +
         "on a JRE rather than a JDK?",
@@ -163,6 +179,12 @@ describe("step classification", () => {
     ["go build ./...", "go: go.mod requires go >= 1.22 (running go 1.19.8; GOTOOLCHAIN=local)", "the version go.mod"],
     ["cargo build", "error: package `clap_lex v0.7.0` cannot be built because it requires rustc 1.74 or newer", "Rust"],
   ])("`%s` failing for want of a JDK, a toolchain version or the network is the environment", expectEnvironment);
+
+  it("a server that answered (Gradle's `Received status code 404`) is reachable: not missing network", () => {
+    const text =
+      "> Could not GET 'https://repo.example.com/a/b/1.0/b-1.0.pom'. Received status code 404 from server: Not Found";
+    expect(classifyStep({ tool: "run", command: "./gradlew test", text, isError: true }).kind).toBe("model");
+  });
 
   // A missing program in the words of whatever tried to start it: the shell, make, a program's own process API.
   it.each([

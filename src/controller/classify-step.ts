@@ -209,7 +209,9 @@ const ENV_RULES: EnvRule[] = [
     pattern: new RegExp(
       String.raw`Could not resolve host|name resolution|Name or service not known|Network is unreachable|` +
         String.raw`getaddrinfo E(?:NOTFOUND|AI_AGAIN)|UnknownHostException|Could not transfer artifact|` +
-        String.raw`dial tcp: lookup \S+(?: on \S+)?: no such host|` +
+        String.raw`dial tcp: lookup \S+(?: on \S+)?: (?:no such host|server misbehaving|i/o timeout)|` +
+        // Gradle fetching with no network says only the URL (a server's refusal adds `Received status code`).
+        String.raw`Could not (?:GET|HEAD) '[^'\n]+'\.?(?![^\n]*Received status code)|` +
         // Maven and Gradle told to stay offline (the sandbox's only choice) without the artifact in their cache.
         String.raw`Cannot access \S+ \(\S+\) in offline mode|No cached version of \S+ available for offline mode`,
       "i",
