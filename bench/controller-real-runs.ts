@@ -30,6 +30,20 @@ export interface RealRunFigures {
   environment: Map<string, number>;
   /** Environment findings told to the model by a nudge, in runs that were not stopped for them. */
   environmentNudged: Map<string, number>;
+  /** Unresolved runs by how the recorded run ended (endingOf): runs, tokens recorded, tokens left after the policy. */
+  endings: Map<Ending, { runs: number; recorded: number; kept: number }>;
+}
+
+type Ending = "submitted a patch" | "ended by its framework (cost, context or step limit, error)";
+/**
+ * How a recorded run ended: its agent submitted (the framework's own finish), or the framework ended it. A run that
+ * submitted a wrong patch looks like a resolved one to any loop detector; the others mostly ran into a limit.
+ */
+export function endingOf(run: RealRun): Ending {
+  const finish = run.events.filter((e) => e.type === "finish").at(-1);
+  return finish?.type === "finish" && finish.reason === "finished"
+    ? "submitted a patch"
+    : "ended by its framework (cost, context or step limit, error)";
 }
 
 export const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
@@ -66,6 +80,7 @@ export function measure(
     lostStops: new Map(),
     environment: new Map(),
     environmentNudged: new Map(),
+    endings: new Map(),
   };
   for (const run of runs) {
     const result = replays.get(run.meta.id) ?? replay(run.events, policy, { issueText: run.meta.issueText });
@@ -79,6 +94,12 @@ export function measure(
     if (!run.meta.resolved) {
       f.unresolvedTokens += result.tokens;
       f.recordedUnresolvedTokens += tokensOf(run);
+      const ending = f.endings.get(endingOf(run)) ?? { runs: 0, recorded: 0, kept: 0 };
+      f.endings.set(endingOf(run), {
+        runs: ending.runs + 1,
+        recorded: ending.recorded + tokensOf(run),
+        kept: ending.kept + result.tokens,
+      });
       continue;
     }
     f.resolved++;
@@ -179,6 +200,20 @@ export function benchRealRuns(policies: Record<string, Policy>, budget: Budget, 
     "\nwhat a turn cap alone would do on this split (no detector; a stop at or after the fix salvages it): " +
       turnCaps(runs, [10, 20, 30, 45, 60])
         .map(({ cap, saved: s, lost }) => `${cap} turns ${pct(s)} saved / ${lost} lost`)
+        .join("; "),
+  );
+  console.log(
+    "\nunresolved runs by how the recorded run ended (share of their tokens; saved per policy): " +
+      [...(figures[0]?.endings.keys() ?? [])]
+        .map((ending) => {
+          const all = figures[0]!.recordedUnresolvedTokens;
+          const first = figures[0]!.endings.get(ending)!;
+          const cells = figures.map((f) => {
+            const e = f.endings.get(ending)!;
+            return `${f.name} ${pct(1 - e.kept / e.recorded)}`;
+          });
+          return `${ending}: ${first.runs} runs, ${pct(first.recorded / all)} of tokens — ${cells.join(", ")}`;
+        })
         .join("; "),
   );
   const list = (m: Map<string, number>) =>

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { benchRealRuns, fixLost, measure, reportedSplit, turnCaps } from "../bench/controller-real-runs.js";
+import { benchRealRuns, endingOf, fixLost, measure, reportedSplit, turnCaps } from "../bench/controller-real-runs.js";
 import { nightshiftWith, REAL_BUDGET } from "../bench/controller-policies.js";
 import type { AgentEvent } from "../src/agent/events.js";
 import { decide } from "../src/controller/controller.js";
@@ -160,6 +160,32 @@ describe("real-run converter (bench/traces/convert-real-runs.ts)", () => {
     expect([early.resolvedStopped, early.resolvedSalvaged, early.resolvedLost]).toEqual([1, 0, [run!.meta.id]]);
     const never = measure("never", [run!], () => ({ kind: "continue" }));
     expect([never.resolvedStopped, never.resolvedNudged, never.resolvedLost.length]).toEqual([0, 0, 0]);
+  });
+
+  it("unresolved runs are told apart by how they ended: submitted a patch, or ended by their framework", () => {
+    const runs = [...miniRuns(RAW)] as unknown as RealRun[];
+    const calc3 = runs.find((r) => r.meta.instance === "demo__calc-3")!;
+    // The same run once more, ended by its framework's cost limit instead of a submission.
+    const limited: RealRun = {
+      meta: { ...calc3.meta, id: `${calc3.meta.id}-limited` },
+      events: calc3.events.map((e) =>
+        e.type === "finish" ? ({ ...e, reason: "cost-limit" } as unknown as AgentEvent) : e,
+      ),
+    };
+    expect([endingOf(calc3), endingOf(limited)]).toEqual([
+      "submitted a patch",
+      "ended by its framework (cost, context or step limit, error)",
+    ]);
+    const afterOneTurn: Policy = (history) =>
+      history.some((e) => e.type === "turn_start")
+        ? { kind: "stop", reason: "rereading", message: "m", evidence: [1] }
+        : { kind: "continue" };
+    const f = measure("one turn", [calc3, limited], afterOneTurn);
+    // 930 + 1030 + 1130 tokens recorded in each; the policy keeps the first turn's 930.
+    expect([...f.endings]).toEqual([
+      ["submitted a patch", { runs: 1, recorded: 3090, kept: 930 }],
+      ["ended by its framework (cost, context or step limit, error)", { runs: 1, recorded: 3090, kept: 930 }],
+    ]);
   });
 
   it("a turn cap alone: saves the unresolved runs' later turns and loses the fixes written after it", () => {
