@@ -801,6 +801,21 @@ describe("building and running code in any language is running code", () => {
     expect(result.stopped?.reason).toBe("repeated-error");
   });
 
+  it("the same Java class run again with other classpaths, failing alike, is the loop too", () => {
+    const b = run();
+    const error = "Error: Could not find or load main class Repro\nCaused by: java.lang.ClassNotFoundException: Repro";
+    for (const cp of [".", "target/classes", "target/classes:.", "build/classes/java/main:."])
+      b.sh(`java -cp ${cp} Repro`, runObservationText(`java -cp ${cp} Repro`, "exit code 1", error));
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).toContain("repeated-error");
+    expect(result.stopped?.reason).toBe("repeated-error");
+    // Different classes failing alike are probes, not a loop.
+    const probes = run();
+    for (const main of ["ReproA", "ReproB", "app.Check", "app.Main"])
+      probes.sh(`java -cp target/classes ${main}`, `Exception in thread "main" java.lang.NullPointerException`);
+    expect(replay(probe(probes.events), policy).nudges).not.toContain("repeated-error");
+  });
+
   it("different files failing alike are experiments, and so is the same file failing anew after its edit", () => {
     const probes = run();
     for (let i = 0; i < 4; i++)

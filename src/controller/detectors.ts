@@ -441,11 +441,20 @@ const outputOf = (turn: Turn) => (turn.observation ? stepOutput(turn.observation
 
 const SOURCE_FILE =
   /(?:^|[\s'"=/])([\w.-]+\.(?:py|java|kt|scala|js|mjs|cjs|ts|go|rs|c|cc|cpp|rb|php|pl|sh))(?=$|[\s'";|&)])/g;
-/** The code a command runs: the source files it names (`Repro.java` however the classpath varies), else its shape. */
+/** `java [options] app.Main`: the class a JVM is told to run, after its options (`-cp` and its kin take a value). */
+const JAVA_MAIN =
+  /(?:^|[\s;&|(])java\s+(?:(?:-cp|-classpath|--class-path|-p|--module-path)\s+\S+\s+|-\S+\s+)*([A-Za-z_$][\w$.]*)/g;
+/**
+ * The code a command runs: the source files it names (`Repro.java` however the classpath varies), else the Java
+ * classes it runs (`java -cp A Repro`, then `-cp B`), else its shape.
+ */
 function codeRun(turn: Turn): string {
   const command = turn.action?.tool === "run" ? turn.action.command : "";
-  const files = [...new Set([...command.matchAll(SOURCE_FILE)].map((m) => m[1]!))].sort();
-  return files.length ? files.join(" ") : (turn.shape ?? "");
+  const named = (pattern: RegExp) => [...new Set([...command.matchAll(pattern)].map((m) => m[1]!))].sort();
+  const files = named(SOURCE_FILE);
+  if (files.length) return files.join(" ");
+  const classes = named(JAVA_MAIN);
+  return classes.length ? classes.join(" ") : (turn.shape ?? "");
 }
 
 /** Which tests a test run ran: its action, numbers aside (every run of the agent's own run_tests is one key). */
