@@ -1,3 +1,6 @@
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Action } from "../src/agent/actions.js";
 import type { AgentEvent } from "../src/agent/events.js";
@@ -814,6 +817,26 @@ describe("building and running code in any language is running code", () => {
     for (const main of ["ReproA", "ReproB", "app.Check", "app.Main"])
       probes.sh(`java -cp target/classes ${main}`, `Exception in thread "main" java.lang.NullPointerException`);
     expect(replay(probe(probes.events), policy).nudges).not.toContain("repeated-error");
+  });
+
+  it("a hostile line of JVM options cannot make reading it backtrack: the verdict comes at once", () => {
+    // Each `-cp` could be an option or the value of the one before; read both ways, 60 of them take hours. A regular
+    // expression blocks its thread, so the verdict is asked of a child process that is killed after 30 seconds.
+    const command = `java ${"-cp ".repeat(60)}!`;
+    const b = run();
+    for (let i = 0; i < 3; i++) b.sh(command, runObservationText(command, "exit code 1", "Error: no class"));
+    const controller = join(import.meta.dirname, "../src/controller/controller.ts");
+    const script =
+      `import { decide } from ${JSON.stringify(pathToFileURL(controller).href)};` +
+      "let input = ''; process.stdin.on('data', (c) => (input += c)).on('end', () => {" +
+      "const v = decide(JSON.parse(input), { budget: { turns: 90, tokens: 1e9, minutes: 600 } }, { elapsedMs: 0 });" +
+      "process.stdout.write(v.kind); });";
+    const verdict = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      input: JSON.stringify(probe(b.events)),
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(["continue", "nudge", "stop"]).toContain(verdict);
   });
 
   it("different files failing alike are experiments, and so is the same file failing anew after its edit", () => {

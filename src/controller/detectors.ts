@@ -441,9 +441,12 @@ const outputOf = (turn: Turn) => (turn.observation ? stepOutput(turn.observation
 
 const SOURCE_FILE =
   /(?:^|[\s'"=/])([\w.-]+\.(?:py|java|kt|scala|js|mjs|cjs|ts|go|rs|c|cc|cpp|rb|php|pl|sh))(?=$|[\s'";|&)])/g;
-/** `java [options] app.Main`: the class a JVM is told to run, after its options (`-cp` and its kin take a value). */
+/**
+ * `java [options] app.Main`: the class a JVM is told to run, after its options (`-cp` and its kin take a value, one
+ * that is no option itself: each word has one reading, so a hostile line of options cannot make the match backtrack).
+ */
 const JAVA_MAIN =
-  /(?:^|[\s;&|(])java\s+(?:(?:-cp|-classpath|--class-path|-p|--module-path)\s+\S+\s+|-\S+\s+)*([A-Za-z_$][\w$.]*)/g;
+  /(?:^|[\s;&|(])java\s+(?:(?:-cp|-classpath|--class-path)\s+[^\s-]\S*\s+|-\S+\s+)*([A-Za-z_$][\w$.]*)/g;
 /**
  * The code a command runs: the source files it names (`Repro.java` however the classpath varies), else the Java
  * classes it runs (`java -cp A Repro`, then `-cp B`), else its shape.
