@@ -12,7 +12,7 @@ import { normalise } from "../src/controller/normalise.js";
 import { replay } from "../src/controller/replay.js";
 import { commandsOf } from "../src/controller/detectors.js";
 import { reportedByIssue } from "../src/controller/reported-by-issue.js";
-import { isEdit, shellWrites, toTurns } from "../src/controller/turns.js";
+import { heredocWrites, isEdit, shellWrites, toTurns } from "../src/controller/turns.js";
 import { modelTurn } from "./support/model-turn.js";
 
 const BUDGET: Budget = { turns: 60, tokens: 1_000_000, minutes: 60 };
@@ -717,8 +717,18 @@ describe("edits made through the shell", () => {
     ["echo x | tee -a notes/log.txt", ["notes/log.txt"]],
     ["python3 - <<'EOF'\nopen('calc/ops.py', 'w').write(src)\nEOF", []],
     ["git apply fix.patch", []],
+    // What a heredoc holds is text written out, not shell: its `>` and `sed -i` name no file written now.
+    ["cat <<'EOF' > edit.py\nif p1 > p2:\n    n = n >> 1\nEOF", ["edit.py"]],
+    ["cat > fix.sh <<'EOF'\nsed -i 's/a/b/' calc/ops.py\necho done > log.txt\nEOF\nbash fix.sh", ["fix.sh"]],
   ])("%j writes %j", (command, paths) => {
     expect(shellWrites(command)).toEqual(paths);
+  });
+
+  it("a heredoc appended to a script still wrote it when the script it then runs fails", () => {
+    const command = "cat <<'EOF' >> repro.py\nprint(obj.__module__)\nEOF\npython3 repro.py";
+    expect(heredocWrites(command)).toEqual(["repro.py"]);
+    const b = run().sh(command, runObservationText(command, "exit code 1", "NameError: name 'obj' is not defined"));
+    expect(toTurns(b.events)[0]!.writes).toEqual(["repro.py"]);
   });
 
   it.each([

@@ -149,18 +149,23 @@ function pointedAt(action: Action, own: OwnNames): void {
   for (const m of paths.matchAll(/(?:^|[\s'"=(])(?:\/[\w.-]+\/)?([A-Za-z_]\w*)\//g)) own.made.add(m[1]!);
 }
 
-/** The lines of a shell line's heredocs (the code a `cat <<EOF > x.py` writes), joined. */
-function heredocBodies(command: string): string {
+/** A shell line's heredoc bodies (the code a `cat <<EOF > x.py` writes) and the rest, the lines the shell runs. */
+function splitHeredocs(command: string): { bodies: string; shell: string } {
   const bodies: string[] = [];
+  const shell: string[] = [];
   let end: string | undefined;
   for (const line of command.split("\n")) {
     if (end !== undefined) {
       if (line.trim() === end) end = undefined;
       else bodies.push(line);
-    } else end = /<<-?\s*(['"]?)(\w+)\1/.exec(line)?.[2];
+    } else {
+      shell.push(line);
+      end = /<<-?\s*(['"]?)(\w+)\1/.exec(line)?.[2];
+    }
   }
-  return bodies.join("\n");
+  return { bodies: bodies.join("\n"), shell: shell.join("\n") };
 }
+const heredocBodies = (command: string) => splitHeredocs(command).bodies;
 
 /** Module-like names of files and folders written or created (`a/b.py` gives a and b; `mkdir -p x/y` gives x, y). */
 function madeNames(writes: readonly string[], command: string | undefined): string[] {
@@ -207,13 +212,13 @@ export const sameFile = (a: string, b: string) => a === b || a.endsWith(`/${b}`)
 const SCRATCH = /^(?:\/tmp\/|\/dev\/)/;
 
 /**
- * The workspace files a shell line writes with `cat` and a heredoc (`cat <<'EOF' > t.py` or `cat > t.py <<EOF`):
+ * The workspace files a shell line writes with `cat` and a heredoc (`cat <<'EOF' > t.py`, `cat >> t.py <<EOF`):
  * such a write does not fail, so when the line fails (the script it then runs did), the file was still written.
  */
 export function heredocWrites(command: string): string[] | undefined {
   const paths = [
     ...command.matchAll(
-      /\bcat\s+(?:>\s*([^\s<>&|;]+)\s+<<-?\s*['"]?\w+['"]?|<<-?\s*['"]?\w+['"]?\s*>\s*([^\s<>&|;]+))/g,
+      /\bcat\s+(?:>>?\s*([^\s<>&|;]+)\s+<<-?\s*['"]?\w+['"]?|<<-?\s*['"]?\w+['"]?\s*>>?\s*([^\s<>&|;]+))/g,
     ),
   ]
     .map((m) => (m[1] ?? m[2])!.replace(/^['"]|['"]$/g, "").replace(/^\.\//, ""))
@@ -229,7 +234,9 @@ export function heredocWrites(command: string): string[] | undefined {
 export function shellWrites(command: string): string[] | undefined {
   const paths = new Set<string>();
   let writes = false;
-  for (const m of command.matchAll(
+  // Redirects, tee and sed in what the shell runs, not in a heredoc's text (`if a > b:` in a script written out).
+  const shell = splitHeredocs(command).shell;
+  for (const m of shell.matchAll(
     /(?<![0-9&<>])>{1,2}\s*(?!&)(['"]?)([^\s'"<>&|;()]+)\1|\btee\s+(?:-a\s+)?([^\s<>&|;()]+)/g,
   )) {
     const target = m[2] ?? m[3]!;
@@ -237,7 +244,7 @@ export function shellWrites(command: string): string[] | undefined {
     writes = true;
     paths.add(target.replace(/^\.\//, ""));
   }
-  for (const m of command.matchAll(/\b(?:sed|perl)\s+(?:-[a-zA-Z]*\s+)*-[a-zA-Z]*i[a-zA-Z.]*\b(.*?)(?:$|&&|;|\|)/gm)) {
+  for (const m of shell.matchAll(/\b(?:sed|perl)\s+(?:-[a-zA-Z]*\s+)*-[a-zA-Z]*i[a-zA-Z.]*\b(.*?)(?:$|&&|;|\|)/gm)) {
     writes = true;
     // The files are the arguments outside quotes: a quoted script (`s/a.py/b.py/`) names no file.
     const args = m[1]!.replace(/'[^']*'|"[^"]*"/g, " ");
