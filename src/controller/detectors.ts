@@ -1,7 +1,7 @@
 import type { StopReason } from "../agent/events.js";
 import { stepOutput } from "./classify-step.js";
 import { blankIds, normalise } from "./normalise.js";
-import { errorShape, inViewSinceEdit, isEdit, mayHaveWritten, sameFile, type Turn } from "./turns.js";
+import { errorShape, inViewSinceEdit, isEdit, mayHaveWritten, sameFile, splitHeredocs, type Turn } from "./turns.js";
 import { denseWaste } from "./wasted-turns.js";
 
 /** Thresholds, in one block with their defaults (README: "Early stopping"). */
@@ -124,21 +124,10 @@ const ranCode = (turn: Turn) =>
 
 /** The simple commands of a shell line: heredoc bodies dropped, split at newlines, `&&`, `||`, `;` and pipes. */
 export function commandsOf(line: string): string[] {
-  const lines = line.split("\n");
-  const out: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const text = lines[i]!;
-    out.push(
-      ...text
-        .split(/&&|\|\||;|\|/)
-        .map((c) => c.trim())
-        .filter(Boolean),
-    );
-    const heredoc = /<<-?\s*(['"]?)(\w+)\1/.exec(text);
-    if (heredoc) while (i + 1 < lines.length && lines[i + 1]!.trim() !== heredoc[2]) i++;
-    if (heredoc) i++; // the terminator
-  }
-  return out;
+  return splitHeredocs(line)
+    .shell.split(/\n|&&|\|\||;|\|/)
+    .map((c) => c.trim())
+    .filter(Boolean);
 }
 
 export const DETECTORS: Detector[] = [

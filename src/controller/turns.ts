@@ -150,7 +150,7 @@ function pointedAt(action: Action, own: OwnNames): void {
 }
 
 /** A shell line's heredoc bodies (the code a `cat <<EOF > x.py` writes) and the rest, the lines the shell runs. */
-function splitHeredocs(command: string): { bodies: string; shell: string } {
+export function splitHeredocs(command: string): { bodies: string; shell: string } {
   const bodies: string[] = [];
   const shell: string[] = [];
   let end: string | undefined;
