@@ -92,14 +92,12 @@ export function measure(
     if (result.stopped?.reason !== "environment")
       for (const found of result.findings) count(f.environmentNudged, found);
     if (!run.meta.resolved) {
+      const recorded = tokensOf(run);
       f.unresolvedTokens += result.tokens;
-      f.recordedUnresolvedTokens += tokensOf(run);
-      const ending = f.endings.get(endingOf(run)) ?? { runs: 0, recorded: 0, kept: 0 };
-      f.endings.set(endingOf(run), {
-        runs: ending.runs + 1,
-        recorded: ending.recorded + tokensOf(run),
-        kept: ending.kept + result.tokens,
-      });
+      f.recordedUnresolvedTokens += recorded;
+      const ending = endingOf(run);
+      const sum = f.endings.get(ending) ?? { runs: 0, recorded: 0, kept: 0 };
+      f.endings.set(ending, { runs: sum.runs + 1, recorded: sum.recorded + recorded, kept: sum.kept + result.tokens });
       continue;
     }
     f.resolved++;
