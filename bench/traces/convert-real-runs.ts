@@ -1006,8 +1006,10 @@ function sweAgentModel(traj: any): string | undefined {
  */
 export function outcomesOf(dir: string): Map<string, boolean> {
   const outcomes = new Map<string, boolean>();
-  const note = (inst: string, resolved: boolean) =>
-    outcomes.set(taskKey(inst), resolved || outcomes.get(taskKey(inst)) === true);
+  const note = (inst: string, resolved: boolean) => {
+    const key = taskKey(inst);
+    outcomes.set(key, resolved || outcomes.get(key) === true);
+  };
   let found = false;
   const files = filesBelow(dir, ".json").filter(
     (f) => path.relative(dir, f).split(path.sep).length <= 3 || path.basename(f) === "report.json",
