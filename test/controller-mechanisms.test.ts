@@ -112,6 +112,13 @@ describe("step classification", () => {
       "a JDK",
     ],
     [
+      "mvn -q compile",
+      "The JAVA_HOME environment variable is not defined correctly\nThis environment variable is needed to run this " +
+        "program\nNB: JAVA_HOME should point to a JDK not a JRE",
+      "a JDK",
+    ],
+    ["mvn test", "Error: JAVA_HOME not found in your environment.\nPlease set the JAVA_HOME variable", "a JDK"],
+    [
       "mvn -o test",
       "[ERROR] Failed to execute goal on project app: Could not transfer artifact junit:junit:pom:4.13 from/to " +
         "central (https://repo.maven.apache.org/maven2): repo.maven.apache.org: Name or service not known",

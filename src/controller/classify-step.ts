@@ -133,7 +133,10 @@ const ENV_RULES: EnvRule[] = [
   {
     pattern: new RegExp(
       [
-        "JAVA_HOME (?:is not set|is set to an invalid directory|(?:is )?not defined)",
+        // Gradle's wrapper, mvnw, and Maven's own script (`The JAVA_HOME environment variable is not defined
+        // correctly`, `Error: JAVA_HOME not found in your environment.`).
+        "JAVA_HOME (?:environment variable )?" +
+          "(?:is not set|is set to an invalid directory|(?:is )?not (?:defined|found in))",
         "no java runtime present",
         // Maven with a JRE only.
         "No compiler is provided in this environment|running on a JRE rather than a JDK",
