@@ -625,6 +625,28 @@ describe("environment: nudge, then stop", () => {
     expect(result.stopped).toBeUndefined();
   });
 
+  it("told, the model read on (new files, new content), then tried once more before its fix: it heeded it", () => {
+    // The same failing command again, word for word: neither a stop for the environment nor a repeated action.
+    const b = javacThrice()
+      .read("Util.java")
+      .read("Parser.java")
+      .read("ParserTest.java")
+      .sh("javac Main.java", "bash: javac: command not found")
+      .edit("Main.java", "a - b", "a + b", "h1", "h2");
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).toEqual(["environment"]);
+    expect(result.stopped).toBeUndefined();
+  });
+
+  it("one that read on, then went back to the toolchain for good, is told again, then stopped as `environment`", () => {
+    const b = javacThrice().read("Util.java").read("Parser.java").read("ParserTest.java");
+    for (let i = 0; i < 5; i++) b.sh("javac Main.java", "bash: javac: command not found");
+    const result = replay(probe(b.events), policy);
+    expect(result.nudges).toEqual(["environment", "environment"]);
+    expect(result.stopped).toMatchObject({ reason: "environment", evidence: [8, 9, 10, 11] });
+    expect(result.stopped!.message).toContain("not the model");
+  });
+
   it("the commands of one toolchain tried in turn are one missing thing: mvn, javac, JAVA_HOME", () => {
     const b = run()
       .sh("mvn -q test", "bash: mvn: command not found")

@@ -2,6 +2,7 @@ import type { AgentEvent, StopReason } from "../agent/events.js";
 import { DEFAULT_THRESHOLDS, DETECTORS, type DetectorThresholds } from "./detectors.js";
 import { environmentVerdict } from "./environment-verdict.js";
 import { forgottenAt, progressByTurn } from "./progress.js";
+import { asTheIssueReads } from "./reported-by-issue.js";
 import { toTurns } from "./turns.js";
 
 export interface Budget {
@@ -46,7 +47,7 @@ export type Verdict =
  */
 export function decide(events: readonly AgentEvent[], config: ControllerConfig, meters: Meters): Verdict {
   const budget = config.budget;
-  const turns = toTurns(events);
+  const turns = asTheIssueReads(toTurns(events), config.issueText);
   const tokens = turns.reduce((n, t) => n + t.tokens, 0);
   if (turns.length >= budget.turns) return stop("turn-budget", `used all ${budget.turns} turns`, []);
   if (tokens >= budget.tokens) return stop("token-budget", `used ${tokens} of ${budget.tokens} tokens`, []);
@@ -56,11 +57,15 @@ export function decide(events: readonly AgentEvent[], config: ControllerConfig, 
     return stop("energy-budget", `used ${meters.energyWh.toFixed(1)} of ${budget.energyWh} Wh`, []);
 
   const thresholds = { ...DEFAULT_THRESHOLDS, ...config.thresholds };
+  const progress = progressByTurn(turns);
   // The environment's nudge comes before any detector's: the model cannot fix what the sandbox lacks.
-  const environment = environmentVerdict(turns, thresholds.environmentRepeats, config.issueText);
+  const environment = environmentVerdict(
+    turns,
+    { repeats: thresholds.environmentRepeats, decay: thresholds.nudgeDecay },
+    progress,
+  );
   if (environment?.kind === "stop") return environment;
   const nudgedAt = new Map(turns.filter((t) => t.nudged).map((t) => [t.nudged!, t.turn]));
-  const progress = progressByTurn(turns);
   let nudge: Verdict | undefined = environment;
   for (const detector of DETECTORS) {
     const nudged = nudgedAt.get(detector.reason);

@@ -140,9 +140,11 @@ export const DETECTORS: Detector[] = [
     nudge:
       "You repeated an action with the same arguments and got the same result. Repeating it will not tell you " +
       "anything new: change the code, or look somewhere else.",
+    // A step that hit the environment again (a missing module, the toolchain) is the environment verdict's to count:
+    // it names what the sandbox lacks and never blames the model.
     occurrences: (turns, t) =>
       turns.flatMap((turn, i) => {
-        if (!turn.shape || turn.action?.tool === "finish") return [];
+        if (!turn.shape || turn.action?.tool === "finish" || turn.step?.kind === "environment") return [];
         const earlier = inViewSinceEdit(turns, i, t.recentTurns).some(
           (e) => e.shape === turn.shape && e.resultShape === turn.resultShape,
         );

@@ -1,5 +1,5 @@
 import type { Verdict } from "./controller.js";
-import { reportedByIssue } from "./reported-by-issue.js";
+import type { Progress } from "./detectors.js";
 import type { Turn } from "./turns.js";
 
 /**
@@ -9,29 +9,52 @@ import type { Turn } from "./turns.js";
  * the code can still make the fix. If after that the model hits a missing thing again (one seen `repeats` times),
  * the run stops as `environment`, with a message for the maintainer that names what is missing and what to change;
  * it never blames the model. The finding also rides on the nudge (`finding`) so a run that goes on to succeed
- * still tells the maintainer. A missing module the issue itself reports (`issueText`) is the bug being fixed: ignored.
+ * still tells the maintainer. (A missing module the issue itself reports is the bug being fixed: `asTheIssueReads`
+ * has made those steps the model's before they reach this.)
+ *
+ * A model that read on without hitting the environment for `decay` turns of progress (a new file touched, content
+ * not seen before: `progress`, by turn) has done as told; what it hit before, and the nudge, are forgotten. Trying
+ * the toolchain once more after reading the code, to build a reproduction, is then no sign of being stuck on it.
  */
-export function environmentVerdict(turns: readonly Turn[], repeats: number, issueText?: string): Verdict | undefined {
-  const nudgedAt = turns.find((t) => t.nudged === "environment")?.turn;
-  const seen = new Map<string, { at: number[]; shown: Set<string>; fix: string }>();
+export function environmentVerdict(
+  turns: readonly Turn[],
+  { repeats, decay }: { repeats: number; decay: number },
+  progress: readonly { kinds: ReadonlySet<Progress> }[],
+): Verdict | undefined {
+  let nudgedAt: number | undefined;
+  let seen = new Map<string, { at: number[]; shown: Set<string>; fix: string }>();
   /** The first missing thing seen `repeats` times: what a nudge names. */
   let first: string | undefined;
-  for (const turn of turns) {
+  /** Turns of progress since the environment was last hit. */
+  let quiet = 0;
+  for (const [i, turn] of turns.entries()) {
     const step = turn.step;
-    if (step?.kind !== "environment" || reportedByIssue(step.dependency, issueText)) continue;
-    const entry = seen.get(step.missing) ?? { at: [], shown: new Set<string>(), fix: step.fix };
-    entry.at.push(turn.turn);
-    if (step.shown) entry.shown.add(step.shown);
-    seen.set(step.missing, entry);
-    if (entry.at.length < repeats) continue;
-    first ??= step.missing;
-    if (nudgedAt !== undefined && turn.turn > nudgedAt)
-      return {
-        kind: "stop",
-        reason: "environment",
-        message: environmentMessage(step.missing, step.fix, [...entry.shown]),
-        evidence: entry.at,
-      };
+    if (step?.kind !== "environment") {
+      if (progress[i]?.kinds.has("file") || progress[i]?.kinds.has("content")) quiet++;
+      if (quiet >= decay) {
+        seen = new Map();
+        first = nudgedAt = undefined;
+        quiet = 0;
+      }
+    } else {
+      quiet = 0;
+      const entry = seen.get(step.missing) ?? { at: [], shown: new Set<string>(), fix: step.fix };
+      entry.at.push(turn.turn);
+      if (step.shown) entry.shown.add(step.shown);
+      seen.set(step.missing, entry);
+      if (entry.at.length >= repeats) {
+        first ??= step.missing;
+        if (nudgedAt !== undefined)
+          return {
+            kind: "stop",
+            reason: "environment",
+            message: environmentMessage(step.missing, step.fix, [...entry.shown]),
+            evidence: entry.at,
+          };
+      }
+    }
+    // The nudge came after this turn (the verdict before the next one): only later turns are after it.
+    if (turn.nudged === "environment") nudgedAt = turn.turn;
   }
   if (nudgedAt !== undefined || first === undefined) return undefined;
   const { at, shown, fix } = seen.get(first)!;

@@ -1,5 +1,6 @@
 import { escapeRegExp } from "../text/escape-regexp.js";
 import type { Dependency } from "./classify-step.js";
+import type { Turn } from "./turns.js";
 
 /**
  * Whether a missing dependency is what the issue itself reports ("importing the package fails with No module named
@@ -13,4 +14,16 @@ export function reportedByIssue(dependency: Dependency | undefined, issueText: s
   const name = dependency?.name;
   if (!name || !issueText) return false;
   return new RegExp(`(?<![\\w.@/-])${escapeRegExp(name)}(?![\\w-])`, "i").test(issueText);
+}
+
+/**
+ * The run's turns as the issue reads them: a step failing for a missing module the issue itself reports is the bug
+ * reproducing (the code failing, the model's to fix), not the sandbox's lack. Every check then counts it as such.
+ */
+export function asTheIssueReads(turns: Turn[], issueText: string | undefined): Turn[] {
+  return turns.map((t) =>
+    t.step?.kind === "environment" && reportedByIssue(t.step.dependency, issueText)
+      ? { ...t, step: { kind: "model" } }
+      : t,
+  );
 }
