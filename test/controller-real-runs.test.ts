@@ -454,6 +454,39 @@ describe("converter: a SWE-agent run folder of any model (raw/sweagent-runs/<run
     expect(fix!.findings.join(" ")).toMatch(/JDK/);
   });
 
+  it("the fix is dated by the source it changed: a reproduction or test written after it (any case) is not it", () => {
+    const source = "core/src/main/java/com/alibaba/fastjson2/JSON.java";
+    const test = "core/src/test/java/com/alibaba/fastjson2/JSONTest.java";
+    const file = (path: string, lines: number) => `[File: /fastjson2/${path} (${lines} lines total)]\nFile updated.`;
+    const added = (path: string, lines: string[]) =>
+      `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n@@ -1,1 +1,${lines.length} @@\n` +
+      lines.map((l) => `+${l}`).join("\n");
+    const run = {
+      ...traj(
+        "deepseek-coder-v2-0724",
+        [
+          step(`open ${source} 120`, "[File: … (900 lines total)]\n120: x"),
+          step(`edit 120:120\n        return parse(text, 0);\nend_of_edit`, file(source, 900)),
+          step("create Reproduce.java", "[File: /fastjson2/Reproduce.java (1 lines total)]\n1:"),
+          step(
+            "edit 1:1\npublic class Reproduce {\n    static String input = null;\n}\nend_of_edit",
+            file("R.java", 3),
+          ),
+          step(`create ${test}`, `[File: /fastjson2/${test} (1 lines total)]\n1:`),
+          step("edit 1:1\npublic class JSONTest {\n    @Test void parsesNull() {}\n}\nend_of_edit", file(test, 3)),
+          step("submit", "diff --git"),
+        ],
+        "submitted",
+      ),
+    };
+    run.info.submission = [
+      added(source, ["        return parse(text, 0);"]),
+      added("Reproduce.java", ["public class Reproduce {", "    static String input = null;", "}"]),
+      added(test, ["public class JSONTest {", "    @Test void parsesNull() {}", "}"]),
+    ].join("\n");
+    expect(convertSweAgent(run, true).fix).toEqual({ turn: 2, basis: "evidence" });
+  });
+
   it("a run.json names what the trajectories do not (a served model's alias), and a malformed one is refused", () => {
     const raw = runFolder({ resolved: ["alibaba__fastjson2-2"] });
     const dir = join(raw, "sweagent-runs", "java-weak");

@@ -360,7 +360,18 @@ function redirectTargets(command: string): string[] {
 function patchFiles(patch: string): string[] {
   return [...patch.matchAll(/^\+\+\+ b\/(\S+)/gm)].map((m) => m[1]!).filter((f) => !TEST_PATH.test(`/${f}`));
 }
-const TEST_PATH = /(^|\/)(tests?|testing)\/|test_[^/]*\.py|reproduce|repro_|_test\.py|\/dev\/null/;
+/**
+ * Tests and scratch files, in the languages runs are in: a test the model added, or its reproduction (`reproduce.py`,
+ * `Reproduce.java`), may be written after the fix, and the task is judged by the repository's tests, not by them.
+ */
+const TEST_PATH = new RegExp(
+  [
+    String.raw`(^|\/)(tests?|testing|__tests__|spec)\/`,
+    String.raw`test_[^/]*\.py|_test\.(py|go)\b|\.(test|spec)\.[cm]?[jt]sx?\b|Tests?\.(java|kt|scala|cs)\b`,
+    "[Rr]eproduce|[Rr]epro_",
+    String.raw`\/dev\/null`,
+  ].join("|"),
+);
 const normWs = (s: string) => s.replace(/\\n/g, "\n").replace(/[ \t]+/g, " ");
 // Added lines of non-test, non-scratch files in the submitted patch (normalised), for fixAtTurn.
 function patchAddedLines(patch: string): string[] {
