@@ -7,7 +7,7 @@
 import type { Budget } from "../src/controller/controller.js";
 import { replay, type Policy, type Replay } from "../src/controller/replay.js";
 import { toTurns } from "../src/controller/turns.js";
-import { loadRealRuns, realRunsDir, splitOf, SPLIT_RULE, type RealRun } from "./traces/real-runs.js";
+import { fromTunedSource, loadRealRuns, realRunsDir, splitOf, SPLIT_RULE, type RealRun } from "./traces/real-runs.js";
 
 export interface RealRunFigures {
   name: string;
@@ -125,10 +125,11 @@ const saved = (f: RealRunFigures) =>
 /**
  * Which runs to report: the eval half unless NIGHTSHIFT_REAL_SPLIT says `tune` (for tuning; never the reported
  * figure) or `all` (every run: for a corpus nothing here was tuned on, such as a held-out set converted with
- * bench/traces/convert-real-runs.ts).
+ * bench/traces/convert-real-runs.ts). A corpus none of whose runs comes from a source tuned on (`tuned` false) is
+ * held out as a whole: all of it is reported unless NIGHTSHIFT_REAL_SPLIT says otherwise.
  */
-export function reportedSplit(env: NodeJS.ProcessEnv): "tune" | "eval" | "all" {
-  const split = env.NIGHTSHIFT_REAL_SPLIT ?? "eval";
+export function reportedSplit(env: NodeJS.ProcessEnv, tuned = true): "tune" | "eval" | "all" {
+  const split = env.NIGHTSHIFT_REAL_SPLIT ?? (tuned ? "eval" : "all");
   if (split !== "tune" && split !== "eval" && split !== "all")
     throw new Error(`NIGHTSHIFT_REAL_SPLIT must be "tune", "eval" or "all", not ${JSON.stringify(split)}`);
   return split;
@@ -145,8 +146,9 @@ export function benchRealRuns(policies: Record<string, Policy>, budget: Budget, 
     );
     return;
   }
-  const split = reportedSplit(env);
   const all = loadRealRuns(dir);
+  const tuned = all.some((r) => fromTunedSource(r.meta));
+  const split = reportedSplit(env, tuned);
   const runs = all.filter((r) => split === "all" || splitOf(r.meta.instance) === split);
   const unresolved = runs.filter((r) => !r.meta.resolved).length;
   const endOfRun = runs.filter((r) => r.meta.resolved && r.meta.fixAtTurnBasis !== "evidence").length;
@@ -155,8 +157,11 @@ export function benchRealRuns(policies: Record<string, Policy>, budget: Budget, 
       `${split === "all" ? "ALL of them" : `the ${split.toUpperCase()} split only`} — ` +
       `${runs.length} runs (${unresolved} unresolved, ${runs.length - unresolved} resolved; ${endOfRun} resolved ` +
       `with no evidence of their fix turn, taken as their last turn). Split ${SPLIT_RULE}. ` +
-      `Budget and tuned thresholds were chosen on the tune split. Budget ${budget.turns} turns / ${budget.tokens} ` +
-      `tokens for every policy.` +
+      (tuned
+        ? "Budget and tuned thresholds were chosen on the tune split. "
+        : "None of these runs comes from a source the budget and thresholds were tuned on " +
+          "(bench/traces/real-runs-manifest.json): the whole corpus is held out. ") +
+      `Budget ${budget.turns} turns / ${budget.tokens} tokens for every policy.` +
       (split === "tune" ? " THIS IS THE TUNE SPLIT: for tuning, not a result." : ""),
   );
   const replays = new Map(Object.keys(policies).map((name) => [name, new Map<string, Replay>()]));

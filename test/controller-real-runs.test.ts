@@ -226,17 +226,14 @@ describe("real-run converter (bench/traces/convert-real-runs.ts)", () => {
       expect(realRunsDir({ NIGHTSHIFT_REAL_RUNS: join(out, "missing") })).toBeUndefined();
 
       // NIGHTSHIFT_REAL_SPLIT=all reports every run (a corpus nothing was tuned on); eval only its half.
-      const printed = (split: string) => {
+      const printed = (split?: string) => {
         const log = vi.spyOn(console, "log").mockImplementation(() => {});
         try {
           const noStop: Policy = () => ({ kind: "continue" });
           benchRealRuns(
             { "no stop": noStop },
             { turns: 90, tokens: 3_100_000, minutes: 600 },
-            {
-              NIGHTSHIFT_REAL_RUNS: out,
-              NIGHTSHIFT_REAL_SPLIT: split,
-            },
+            { NIGHTSHIFT_REAL_RUNS: out, ...(split ? { NIGHTSHIFT_REAL_SPLIT: split } : {}) },
           );
           return log.mock.calls.map((c) => String(c[0])).join("\n");
         } finally {
@@ -246,6 +243,8 @@ describe("real-run converter (bench/traces/convert-real-runs.ts)", () => {
       expect(printed("all")).toContain("reporting on ALL of them — 3 runs");
       const evalRuns = ["demo__calc-1", "demo__calc-2", "demo__calc-3"].filter((i) => splitOf(i) === "eval").length;
       expect(printed("eval")).toContain(`reporting on the EVAL split only — ${evalRuns} runs`);
+      // These runs are from a source the thresholds were tuned on (the manifest's): by default, the eval half.
+      expect(printed()).toContain(`reporting on the EVAL split only — ${evalRuns} runs`);
       expect(() => reportedSplit({ NIGHTSHIFT_REAL_SPLIT: "held-out" })).toThrow(/must be "tune", "eval" or "all"/);
     } finally {
       rmSync(out, { recursive: true, force: true });
@@ -485,6 +484,32 @@ describe("converter: a SWE-agent run folder of any model (raw/sweagent-runs/<run
       added(test, ["public class JSONTest {", "    @Test void parsesNull() {}", "}"]),
     ].join("\n");
     expect(convertSweAgent(run, true).fix).toEqual({ turn: 2, basis: "evidence" });
+  });
+
+  it("a corpus of runs from no source tuned on is held out whole: the bench reports all of it by default", () => {
+    const raw = runFolder({ resolved: ["alibaba__fastjson2-2"] });
+    const out = mkdtempSync(join(tmpdir(), "held-out-corpus-"));
+    mkdirSync(join(out, "corpus"));
+    for (const run of sweAgentFolderRuns(raw))
+      writeFileSync(join(out, "corpus", `${run.meta.id}.json`), JSON.stringify(run));
+    const printed = (env: NodeJS.ProcessEnv) => {
+      const log = vi.spyOn(console, "log").mockImplementation(() => {});
+      try {
+        benchRealRuns({ "no stop": () => ({ kind: "continue" }) }, REAL_BUDGET, { NIGHTSHIFT_REAL_RUNS: out, ...env });
+        return log.mock.calls.map((c) => String(c[0])).join("\n");
+      } finally {
+        log.mockRestore();
+      }
+    };
+    try {
+      const byDefault = printed({});
+      expect(byDefault).toContain("reporting on ALL of them — 2 runs (1 unresolved, 1 resolved");
+      expect(byDefault).toContain("the whole corpus is held out");
+      expect(printed({ NIGHTSHIFT_REAL_SPLIT: "eval" })).toContain("reporting on the EVAL split only");
+    } finally {
+      rmSync(raw, { recursive: true, force: true });
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it("a run.json names what the trajectories do not (a served model's alias), and a malformed one is refused", () => {

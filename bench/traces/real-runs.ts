@@ -25,6 +25,8 @@ export interface RealRunMeta {
   fixAtTurnBasis?: "evidence" | "end-of-run";
   tokenSource: "recorded" | "estimated";
   run: string;
+  /** Where the trajectory came from (a repository and commit, or a local run folder). */
+  source?: { repo: string; commit: string; path: string };
   /** The issue the run worked on, as its framework gave it to the model ("" when it could not be found). */
   issueText?: string;
 }
@@ -60,4 +62,18 @@ export const SPLIT_RULE =
 export function splitOf(instance: string): "tune" | "eval" {
   const h = parseInt(createHash("sha1").update(instance).digest("hex").slice(0, 8), 16) / 2 ** 32;
   return h < TUNE_SHARE ? "tune" : "eval";
+}
+
+/** The manifest of the sources the budget and thresholds were tuned on (the tune half of their runs). */
+const MANIFEST = join(import.meta.dirname, "real-runs-manifest.json");
+let tunedSources: { repo: string; commit: string }[] | undefined;
+
+/**
+ * The run comes from one of the manifest's sources, whose tune half the budget and thresholds were chosen on. A run
+ * from anywhere else (a held-out set converted with convert-real-runs.ts) was never looked at while tuning.
+ */
+export function fromTunedSource(meta: RealRunMeta): boolean {
+  tunedSources ??= (JSON.parse(readFileSync(MANIFEST, "utf8")) as { sources: { repo: string; commit: string }[] })
+    .sources;
+  return tunedSources.some((s) => s.repo === meta.source?.repo && s.commit === meta.source?.commit);
 }
