@@ -486,6 +486,39 @@ describe("converter: a SWE-agent run folder of any model (raw/sweagent-runs/<run
     expect(convertSweAgent(run, true).fix).toEqual({ turn: 2, basis: "evidence" });
   });
 
+  it("tokens: the prompts the framework sent, scaled to the total it recorded; estimated only without one", () => {
+    const steps = Array.from({ length: 10 }, (_, k) => step(`cat part${k}.java`, `${k}`.repeat(4000)));
+    const prompts = (run: object) =>
+      convertSweAgent(run, false)
+        .events.filter((e) => e.type === "model_reply")
+        .map((e) => (e.type === "model_reply" ? e.promptTokens : 0));
+    const total = (run: object) =>
+      convertSweAgent(run, false).events.reduce(
+        (n, e) => n + (e.type === "model_reply" ? e.promptTokens + e.completionTokens : 0),
+        0,
+      );
+    // No total recorded: every prompt holds the whole history, so each grows by the last observation (~1,000 tokens).
+    const bare = traj("m", steps, "submitted");
+    expect(convertSweAgent(bare, false).tokenSource).toBe("estimated");
+    expect(prompts(bare)[9]! - prompts(bare)[8]!).toBeGreaterThan(900);
+    // SWE-agent 1.x keeping the last 2 observations (its config says): later prompts stop growing; the run adds up to
+    // the 30,000 tokens its model_stats recorded.
+    const kept = {
+      ...traj("m", steps, "submitted"),
+      replay_config: JSON.stringify({ agent: { history_processors: [{ type: "last_n_observations", n: 2 }] } }),
+    };
+    kept.info = { ...kept.info, model_stats: { tokens_sent: 29_000, tokens_received: 1_000 } } as never;
+    expect(convertSweAgent(kept, false).tokenSource).toBe("scaled");
+    expect(Math.abs(total(kept) - 30_000)).toBeLessThan(20);
+    const grows = prompts(kept);
+    expect(grows[9]! - grows[8]!).toBeLessThan((grows[1]! - grows[0]!) / 10);
+    // No config, a total recorded: the reading closer to it (here the last five kept, SWE-agent's usual) is taken.
+    const unsaid = { ...bare, info: { ...bare.info, model_stats: { tokens_sent: 25_000, tokens_received: 500 } } };
+    expect(Math.abs(total(unsaid) - 25_500)).toBeLessThan(20);
+    const shape = prompts(unsaid);
+    expect(shape[9]! - shape[8]!).toBeLessThan((shape[1]! - shape[0]!) / 10);
+  });
+
   it("a corpus of runs from no source tuned on is held out whole: the bench reports all of it by default", () => {
     const raw = runFolder({ resolved: ["alibaba__fastjson2-2"] });
     const out = mkdtempSync(join(tmpdir(), "held-out-corpus-"));

@@ -62,6 +62,8 @@ const REPLY_MAX = 2000,
   OBS_MAX = 4000;
 const h = (s: string) => crypto.createHash("sha1").update(s).digest("hex").slice(0, 12);
 const est = (chars: number) => Math.ceil(chars / 4);
+/** What SWE-agent leaves of an elided observation (`Old environment output: (42 lines omitted)`). */
+const ELIDED_OBSERVATION_CHARS = 45;
 const readJson = (p: string) => JSON.parse(fs.readFileSync(p, "utf8"));
 const asText = (c: unknown): string =>
   typeof c === "string"
@@ -158,6 +160,10 @@ class RunBuilder {
   turn = 0;
   tokens = 0;
   historyChars = 0;
+  /** Observations the framework keeps whole in the prompt (SWE-agent's `last_n_observations`); older ones shrink. */
+  keepObservations = Infinity;
+  /** Each observation's length, in order: what eliding the older ones takes out of the prompt. */
+  observationChars: number[] = [];
   editCount = 0;
   fileState = new Map<string, string>();
   fixTurn: number | null = null;
@@ -186,7 +192,7 @@ class RunBuilder {
   reply(text: string, usage?: { prompt?: number; completion?: number }, durationMs = 0) {
     this.turn++;
     this.events.push({ type: "turn_start", attempt: 1, turn: this.turn });
-    const promptTokens = usage?.prompt ?? est(this.historyChars);
+    const promptTokens = usage?.prompt ?? est(this.promptChars());
     const completionTokens = usage?.completion ?? est(text.length);
     this.historyChars += text.length;
     this.tokens += promptTokens + completionTokens;
@@ -201,6 +207,22 @@ class RunBuilder {
       text: text.slice(0, REPLY_MAX),
     });
   }
+  /** The prompt as the framework sends it: the whole history, less what it elides of observations past the kept. */
+  promptChars(): number {
+    const older = this.observationChars.slice(0, Math.max(0, this.observationChars.length - this.keepObservations));
+    return this.historyChars - older.reduce((n, chars) => n + Math.max(0, chars - ELIDED_OBSERVATION_CHARS), 0);
+  }
+  /** Scales every turn's estimate so the run adds up to the total its framework recorded (the per-turn shape kept). */
+  scaleTokensTo(recorded: number) {
+    const factor = recorded / this.tokens;
+    this.tokens = 0;
+    for (const e of this.events)
+      if (e.type === "model_reply") {
+        e.promptTokens = Math.round(e.promptTokens * factor);
+        e.completionTokens = Math.round(e.completionTokens * factor);
+        this.tokens += e.promptTokens + e.completionTokens;
+      }
+  }
   invalid(kind: "prose" | "malformed", problem: string) {
     this.historyChars += problem.length;
     this.events.push({ type: "invalid_reply", turn: this.turn, kind, problem: problem.slice(0, OBS_MAX) });
@@ -212,6 +234,7 @@ class RunBuilder {
   ) {
     this.events.push({ type: "action", turn: this.turn, action, repaired: opts.repaired ?? false });
     this.historyChars += obs.length;
+    this.observationChars.push(obs.length);
     const ev: Extract<AgentEvent, { type: "observation" }> = {
       type: "observation",
       turn: this.turn,
@@ -483,13 +506,44 @@ function sweExitReason(s: string) {
   return SWE_EXIT[m ? m[1]! : s] ?? s;
 }
 export function convertSweAgent(traj: any, resolved: boolean) {
-  const hist: any[] = traj.history ?? [];
   const info = traj.info ?? {};
+  const stats = info.model_stats ?? {};
+  const recorded = Number(stats.tokens_sent ?? 0) + Number(stats.tokens_received ?? 0);
+  // How many observations the run's prompts kept whole: as its config says, else whichever reading (all of them, or
+  // SWE-agent's usual last five) adds up closer to the tokens it recorded, else all.
+  const configured = observationsKept(traj.replay_config);
+  const candidates = configured !== undefined ? [configured] : recorded > 0 ? [Infinity, 5] : [Infinity];
+  const [best] = candidates
+    .map((keep) => sweAgentBuild(traj, resolved, keep))
+    .sort((a, b) => Math.abs(Math.log(a.b.tokens / recorded)) - Math.abs(Math.log(b.b.tokens / recorded)));
+  const { b, submitted, issue } = best!;
+  if (recorded > 0 && b.tokens > 0) b.scaleTokensTo(recorded);
+  const exit = String(info.exit_status ?? "unknown");
+  const reason = submitted && exit === "submitted" ? "finished" : sweExitReason(exit);
+  const tokenSource: "scaled" | "estimated" = recorded > 0 ? "scaled" : "estimated";
+  return { events: b.finish(reason, exit), turns: b.turn, exit, fix: b.fixAt(), issue, tokenSource };
+}
+
+/** SWE-agent 1.x's `last_n_observations` history processor's `n`, from a trajectory's replay config (JSON text). */
+function observationsKept(replayConfig: unknown): number | undefined {
+  let config: any = replayConfig;
+  try {
+    if (typeof config === "string") config = JSON.parse(config);
+  } catch {
+    return undefined;
+  }
+  const processor = (config?.agent?.history_processors ?? []).find((p: any) => p?.type === "last_n_observations");
+  return typeof processor?.n === "number" && processor.n > 0 ? processor.n : undefined;
+}
+
+function sweAgentBuild(traj: any, resolved: boolean, keepObservations: number) {
+  const hist: any[] = traj.history ?? [];
   // skip system prompt, demonstrations and the issue message: start after the last user message before the
   // first non-demo assistant turn
   const firstAgent = hist.findIndex((x) => x.role === "assistant" && !x.is_demo);
   const prefixChars = hist.slice(0, Math.max(firstAgent, 0)).reduce((a, x) => a + asText(x.content).length, 0);
-  const b = new RunBuilder(prefixChars, info.submission, resolved);
+  const b = new RunBuilder(prefixChars, traj.info?.submission, resolved);
+  b.keepObservations = keepObservations;
   const cur = { file: "", line: 1 };
   let submitted = false;
   for (let i = Math.max(firstAgent, 0); i < hist.length; i++) {
@@ -511,10 +565,8 @@ export function convertSweAgent(traj: any, resolved: boolean) {
     }
     b.act(action, obs, { isError: sweAgentError(action, obs) });
   }
-  const exit = String(info.exit_status ?? "unknown");
-  const reason = submitted && exit === "submitted" ? "finished" : sweExitReason(exit);
   const issue = issueOf(hist.slice(0, Math.max(firstAgent, 0)).filter((x) => !x.is_demo));
-  return { events: b.finish(reason, exit), turns: b.turn, exit, fix: b.fixAt(), issue };
+  return { b, submitted, issue };
 }
 
 // ---------------------------------------------------------------- mini-swe-agent (trajectory_format mini-swe-agent-1)
@@ -910,7 +962,7 @@ export function* sweAgentRuns(raw: string): Generator<Out> {
           resolved,
           source: { ...SRC.acr, path: `results/swe-agent-results/${run}/${f}` },
           ...outcome(r, resolved),
-          tokenSource: "estimated",
+          tokenSource: r.tokenSource,
           run: `sweagent-${run}`,
         },
         events: r.events,
@@ -949,7 +1001,7 @@ export function* sweAgentFolderRuns(raw: string): Generator<Out> {
             ? { ...about.source, path: `${about.source.path}/${path.relative(dir, file)}` }
             : { repo: "(local run folder)", commit: "", path: path.relative(raw, file) },
           ...outcome(r, resolved),
-          tokenSource: "estimated",
+          tokenSource: r.tokenSource,
           run: `sweagent-${run}`,
         },
         events: r.events,

@@ -23,7 +23,9 @@ export interface RealRunMeta {
   fixAtTurn?: number | null;
   /** How fixAtTurn was found: evidence in the run's steps, or the run's last turn (an upper bound). */
   fixAtTurnBasis?: "evidence" | "end-of-run";
-  tokenSource: "recorded" | "estimated";
+  /** Per turn as the framework recorded them; estimated from the prompt's length; or estimated, then scaled so the run
+   * adds up to the total its framework recorded. */
+  tokenSource: "recorded" | "estimated" | "scaled";
   run: string;
   /** Where the trajectory came from (a repository and commit, or a local run folder). */
   source?: { repo: string; commit: string; path: string };
