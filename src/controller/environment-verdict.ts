@@ -5,7 +5,7 @@ import type { Turn } from "./turns.js";
 /**
  * A run whose sandbox lacks something no model can supply (a command or toolchain, a module, network, disk; the
  * commands of one toolchain, `javac`, `mvn`, `java`, count as one). When one missing thing has come back `repeats`
- * times, the model is told once what is missing and to work without it — a model that tried `javac` before reading
+ * times, the model is told what is missing and to work without it — a model that tried `javac` before reading
  * the code can still make the fix. If after that the model hits a missing thing again (one seen `repeats` times),
  * the run stops as `environment`, with a message for the maintainer that names what is missing and what to change;
  * it never blames the model. The finding also rides on the nudge (`finding`) so a run that goes on to succeed
@@ -14,7 +14,8 @@ import type { Turn } from "./turns.js";
  *
  * A model that read on without hitting the environment for `decay` turns of progress (a new file touched, content
  * not seen before: `progress`, by turn) has done as told; what it hit before, and the nudge, are forgotten. Trying
- * the toolchain once more after reading the code, to build a reproduction, is then no sign of being stuck on it.
+ * the toolchain once more after reading the code, to build a reproduction, is then no sign of being stuck on it;
+ * trying it `repeats` times more is, and is told again.
  */
 export function environmentVerdict(
   turns: readonly Turn[],
