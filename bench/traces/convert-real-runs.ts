@@ -62,6 +62,26 @@ const REPLY_MAX = 2000,
   OBS_MAX = 4000;
 const h = (s: string) => crypto.createHash("sha1").update(s).digest("hex").slice(0, 12);
 const est = (chars: number) => Math.ceil(chars / 4);
+/**
+ * Scales a converted run's per-turn estimates so they add up to the total its framework recorded (the shape kept);
+ * says whether it did (not without a recorded total, or an estimate to scale).
+ */
+function scaleTokens(events: AgentEvent[], recorded: number): boolean {
+  const estimated = events.reduce(
+    (n, e) => n + (e.type === "model_reply" ? e.promptTokens + e.completionTokens : 0),
+    0,
+  );
+  if (!(recorded > 0) || estimated === 0) return false;
+  let total = 0;
+  for (const e of events)
+    if (e.type === "model_reply") {
+      e.promptTokens = Math.round((e.promptTokens * recorded) / estimated);
+      e.completionTokens = Math.round((e.completionTokens * recorded) / estimated);
+      total += e.promptTokens + e.completionTokens;
+    }
+  for (const e of events) if (e.type === "finish") e.tokens = total;
+  return true;
+}
 /** What SWE-agent leaves of an elided observation (`Old environment output: (42 lines omitted)`). */
 const ELIDED_OBSERVATION_CHARS = 45;
 const readJson = (p: string) => JSON.parse(fs.readFileSync(p, "utf8"));
@@ -211,17 +231,6 @@ class RunBuilder {
   promptChars(): number {
     const older = this.observationChars.slice(0, Math.max(0, this.observationChars.length - this.keepObservations));
     return this.historyChars - older.reduce((n, chars) => n + Math.max(0, chars - ELIDED_OBSERVATION_CHARS), 0);
-  }
-  /** Scales every turn's estimate so the run adds up to the total its framework recorded (the per-turn shape kept). */
-  scaleTokensTo(recorded: number) {
-    const factor = recorded / this.tokens;
-    this.tokens = 0;
-    for (const e of this.events)
-      if (e.type === "model_reply") {
-        e.promptTokens = Math.round(e.promptTokens * factor);
-        e.completionTokens = Math.round(e.completionTokens * factor);
-        this.tokens += e.promptTokens + e.completionTokens;
-      }
   }
   invalid(kind: "prose" | "malformed", problem: string) {
     this.historyChars += problem.length;
@@ -517,11 +526,11 @@ export function convertSweAgent(traj: any, resolved: boolean) {
     .map((keep) => sweAgentBuild(traj, resolved, keep))
     .sort((a, b) => Math.abs(Math.log(a.b.tokens / recorded)) - Math.abs(Math.log(b.b.tokens / recorded)));
   const { b, submitted, issue } = best!;
-  if (recorded > 0 && b.tokens > 0) b.scaleTokensTo(recorded);
   const exit = String(info.exit_status ?? "unknown");
   const reason = submitted && exit === "submitted" ? "finished" : sweExitReason(exit);
-  const tokenSource: "scaled" | "estimated" = recorded > 0 ? "scaled" : "estimated";
-  return { events: b.finish(reason, exit), turns: b.turn, exit, fix: b.fixAt(), issue, tokenSource };
+  const events = b.finish(reason, exit);
+  const tokenSource = scaleTokens(events, recorded) ? ("scaled" as const) : ("estimated" as const);
+  return { events, turns: b.turn, exit, fix: b.fixAt(), issue, tokenSource };
 }
 
 /** SWE-agent 1.x's `last_n_observations` history processor's `n`, from a trajectory's replay config (JSON text). */
@@ -1150,12 +1159,15 @@ export function* acrRuns(raw: string): Generator<Out> {
         if (!convFile) continue;
         const patchFile = pick(/^extracted_patch_(\d+)\.diff$/);
         const resolved = resolvedSet.has(inst);
+        // The run's recorded total (its cost.json), proxy-agent calls included: what the run cost.
+        const cost = files.includes("cost.json") ? readJson(path.join(dir, "cost.json")) : {};
         const r = convertAcr(
           readJson(path.join(dir, convFile)),
           patchFile ? fs.readFileSync(path.join(dir, patchFile), "utf8") : undefined,
           cat,
           resolved,
         );
+        const scaled = scaleTokens(r.events, Number(cost.total_tokens));
         yield {
           meta: {
             id: `acr-gpt4-${run}__${inst}`,
@@ -1166,7 +1178,7 @@ export function* acrRuns(raw: string): Generator<Out> {
             resolved,
             source: { ...SRC.acr, path: `results/${run}/${cat}/${task}/${convFile}` },
             ...outcome(r, resolved),
-            tokenSource: "estimated",
+            tokenSource: scaled ? "scaled" : "estimated",
             run,
           },
           events: r.events,
