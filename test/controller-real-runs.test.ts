@@ -25,6 +25,17 @@ import { toTurns } from "../src/controller/turns.js";
 // A hand-written run in mini-swe-agent's trajectory format (not copied from any published run).
 const RAW = join(import.meta.dirname, "fixtures/real-runs/raw");
 
+/** What bench:controller's real-run half prints for the corpus `env` names, under a policy that never stops. */
+function benchOutput(env: NodeJS.ProcessEnv): string {
+  const log = vi.spyOn(console, "log").mockImplementation(() => {});
+  try {
+    benchRealRuns({ "no stop": () => ({ kind: "continue" }) }, REAL_BUDGET, env);
+    return log.mock.calls.map((c) => String(c[0])).join("\n");
+  } finally {
+    log.mockRestore();
+  }
+}
+
 describe("real-run converter (bench/traces/convert-real-runs.ts)", () => {
   // The converter's own finish reasons (the source framework's exit) are wider than Nightshift's StopReason.
   const [run] = [...miniRuns(RAW)] as unknown as RealRun[];
@@ -226,20 +237,8 @@ describe("real-run converter (bench/traces/convert-real-runs.ts)", () => {
       expect(realRunsDir({ NIGHTSHIFT_REAL_RUNS: join(out, "missing") })).toBeUndefined();
 
       // NIGHTSHIFT_REAL_SPLIT=all reports every run (a corpus nothing was tuned on); eval only its half.
-      const printed = (split?: string) => {
-        const log = vi.spyOn(console, "log").mockImplementation(() => {});
-        try {
-          const noStop: Policy = () => ({ kind: "continue" });
-          benchRealRuns(
-            { "no stop": noStop },
-            { turns: 90, tokens: 3_100_000, minutes: 600 },
-            { NIGHTSHIFT_REAL_RUNS: out, ...(split ? { NIGHTSHIFT_REAL_SPLIT: split } : {}) },
-          );
-          return log.mock.calls.map((c) => String(c[0])).join("\n");
-        } finally {
-          log.mockRestore();
-        }
-      };
+      const printed = (split?: string) =>
+        benchOutput({ NIGHTSHIFT_REAL_RUNS: out, ...(split ? { NIGHTSHIFT_REAL_SPLIT: split } : {}) });
       expect(printed("all")).toContain("reporting on ALL of them — 3 runs");
       const evalRuns = ["demo__calc-1", "demo__calc-2", "demo__calc-3"].filter((i) => splitOf(i) === "eval").length;
       expect(printed("eval")).toContain(`reporting on the EVAL split only — ${evalRuns} runs`);
@@ -525,15 +524,7 @@ describe("converter: a SWE-agent run folder of any model (raw/sweagent-runs/<run
     mkdirSync(join(out, "corpus"));
     for (const run of sweAgentFolderRuns(raw))
       writeFileSync(join(out, "corpus", `${run.meta.id}.json`), JSON.stringify(run));
-    const printed = (env: NodeJS.ProcessEnv) => {
-      const log = vi.spyOn(console, "log").mockImplementation(() => {});
-      try {
-        benchRealRuns({ "no stop": () => ({ kind: "continue" }) }, REAL_BUDGET, { NIGHTSHIFT_REAL_RUNS: out, ...env });
-        return log.mock.calls.map((c) => String(c[0])).join("\n");
-      } finally {
-        log.mockRestore();
-      }
-    };
+    const printed = (env: NodeJS.ProcessEnv) => benchOutput({ NIGHTSHIFT_REAL_RUNS: out, ...env });
     try {
       const byDefault = printed({});
       expect(byDefault).toContain("reporting on ALL of them — 2 runs (1 unresolved, 1 resolved");
@@ -562,21 +553,9 @@ describe("converter: a SWE-agent run folder of any model (raw/sweagent-runs/<run
     const out = join(raw, "out");
     const converter = join(import.meta.dirname, "../bench/traces/convert-real-runs.ts");
     execFileSync(process.execPath, ["--import", "tsx", converter, raw, join(out, "corpus")], { stdio: "pipe" });
-    const log = vi.spyOn(console, "log").mockImplementation(() => {});
-    try {
-      benchRealRuns(
-        { "no stop": () => ({ kind: "continue" }) },
-        { turns: 90, tokens: 3_100_000, minutes: 600 },
-        {
-          NIGHTSHIFT_REAL_RUNS: out,
-          NIGHTSHIFT_REAL_SPLIT: "all",
-        },
-      );
-      const printed = log.mock.calls.map((c) => String(c[0])).join("\n");
-      expect(printed).toContain("small models (≤ 35B parameters) together (2 runs, 1 resolved): no stop 0.0% / 0");
-    } finally {
-      log.mockRestore();
-    }
+    expect(benchOutput({ NIGHTSHIFT_REAL_RUNS: out, NIGHTSHIFT_REAL_SPLIT: "all" })).toContain(
+      "small models (≤ 35B parameters) together (2 runs, 1 resolved): no stop 0.0% / 0",
+    );
     writeFileSync(join(dir, "run.json"), JSON.stringify({ model: 7 }));
     expect(() => [...sweAgentFolderRuns(raw)]).toThrow(/run\.json: expected \{"model"\?: string/);
     rmSync(raw, { recursive: true });
